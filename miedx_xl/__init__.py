@@ -1,0 +1,37 @@
+"""miedx_xl: the PDCA progress cycle of a prefecture's digital strategy plan, in Excel.
+
+Public API: `load_plan`, `make_forms`, `check`, `consolidate`, `write_master`. Imports are
+lazy so that a ribbon button's cold start stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_API = {
+    "load_plan": "miedx_xl.plan",
+    "Plan": "miedx_xl.plan",
+    "Finding": "miedx_xl.findings",
+    "Report": "miedx_xl.findings",
+    "FiscalYear": "miedx_xl.normalize",
+    "write_plan_book": "miedx_xl.planbook",
+}
+
+__all__ = sorted(_API)
+
+if TYPE_CHECKING:
+    from miedx_xl.findings import Finding, Report
+    from miedx_xl.normalize import FiscalYear
+    from miedx_xl.plan import Plan, load_plan
+    from miedx_xl.planbook import write_plan_book
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'miedx_xl' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,198 @@
+"""Reading returned forms with python-calamine: file sniffing, the hidden meta, form sheets.
+
+Columns are found by their header label, never by position alone. Every problem becomes a
+Finding; nothing here raises for a bad input file.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import python_calamine as pc
+
+from miedx_xl.findings import Finding, finding
+from miedx_xl.layout import META_SHEET, Field, FormMeta, label_key
+
+MAX_BYTES = 20 * 1024 * 1024
+"""Files larger than this are refused unread (configurable per call)."""
+MAX_UNPACK_RATIO = 100
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+HEADER_SCAN_ROWS = 10
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass
+class Table:
+    """One form sheet read: raw values by field key, indexed by Excel row number."""
+
+    sheet: str
+    frame: pd.DataFrame
+    letters: dict[str, str]
+    header_row: int
+
+
+@dataclass
+class Book:
+    """A workbook opened for checking, or the findings that say why it could not be."""
+
+    path: Path
+    workbook: pc.CalamineWorkbook | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the workbook could be opened."""
+        return self.workbook is not None
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _size_text(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def open_book(path: Path, max_bytes: int = MAX_BYTES) -> Book:
+    """Open a returned file, or say in findings why it cannot be read."""
+    name = str(path)
+    book = Book(path)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        book.findings.append(finding("file-unreadable", name, reason=exc.strerror or str(exc)))
+        return book
+    if size > max_bytes:
+        book.findings.append(
+            finding("file-too-large", name, size=_size_text(size), limit=_size_text(max_bytes))
+        )
+        return book
+    if head.startswith(OLE_MAGIC):
+        reason = _ole_reason(path)
+        book.findings.append(finding("file-unreadable", name, reason=reason))
+        return book
+    if not head.startswith(b"PK"):
+        reason = "空のファイルです" if size == 0 else "Excel ブック（.xlsx）ではありません"
+        book.findings.append(finding("file-unreadable", name, reason=reason))
+        return book
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        book.findings.append(finding("file-unreadable", name, reason=f"壊れた zip: {exc}"))
+        return book
+    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_UNPACK_RATIO * max(size, 1):
+        book.findings.append(
+            finding(
+                "file-too-large",
+                name,
+                size=f"展開後 {_size_text(unpacked)}",
+                limit=_size_text(MAX_UNPACKED_BYTES),
+            )
+        )
+        return book
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        book.findings.append(
+            finding("file-unreadable", name, reason="Excel ブックの構造がありません")
+        )
+        return book
+    try:
+        book.workbook = pc.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several unrelated types for broken parts
+        book.findings.append(finding("file-unreadable", name, reason=f"読み込み失敗: {exc}"))
+    return book
+
+
+def _ole_reason(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        return "パスワードで保護されています"
+    return "古い Excel 形式（.xls）です"
+
+
+def sheet_rows(book: pc.CalamineWorkbook, sheet: str) -> list[list[Any]]:
+    """All rows of a sheet from A1 (empty cells are '')."""
+    return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+def read_meta(book: pc.CalamineWorkbook) -> tuple[FormMeta, str] | None:
+    """The form's hidden meta and its stored digest, or None when absent or unreadable."""
+    if META_SHEET not in book.sheet_names:
+        return None
+    try:
+        rows = sheet_rows(book, META_SHEET)
+        pairs = [(str(r[0]), str(r[1]) if len(r) > 1 else "") for r in rows if r and r[0] != ""]
+        return FormMeta.from_rows(pairs)
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def is_blank(value: Any) -> bool:
+    """True for an empty cell ('' from calamine, None, or only spaces)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip(" \u3000\t\r\n") == ""
+    if isinstance(value, float):
+        return value != value
+    return False
+
+
+def read_table(
+    book: pc.CalamineWorkbook, file: str, sheet: str, fields: list[Field]
+) -> tuple[Table | None, list[Finding]]:
+    """Read a form sheet by header labels; findings for a missing sheet or column."""
+    if sheet not in book.sheet_names:
+        return None, [finding("sheet-missing", file, sheet, None, sheet_name=sheet)]
+    rows = sheet_rows(book, sheet)
+    wanted = {f.match: f for f in fields}
+    best_row, best = -1, dict[str, int]()
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found: dict[str, int] = {}
+        for c, value in enumerate(row):
+            if isinstance(value, str):
+                f = wanted.get(label_key(value))
+                if f is not None and f.key not in found:
+                    found[f.key] = c
+        if len(found) > len(best):
+            best_row, best = r, found
+    if best_row < 0:
+        return None, [
+            finding("header-missing", file, sheet, None, sheet_name=sheet, header=fields[0].label)
+        ]
+    findings = [
+        finding("header-missing", file, sheet, f"A{best_row + 1}", sheet_name=sheet, header=f.label)
+        for f in fields
+        if f.key not in best
+    ]
+    keys = list(best)
+    data: dict[str, list[Any]] = {k: [] for k in keys}
+    index: list[int] = []
+    for r in range(best_row + 1, len(rows)):
+        row = rows[r]
+        values = [row[best[k]] if best[k] < len(row) else "" for k in keys]
+        if all(is_blank(v) for v in values):
+            continue
+        index.append(r + 1)
+        for k, v in zip(keys, values, strict=True):
+            data[k].append(None if is_blank(v) else v)
+    frame = pd.DataFrame(data, index=pd.Index(index, name="row"), dtype=object)
+    letters = {k: column_letter(c) for k, c in best.items()}
+    return Table(sheet, frame, letters, best_row + 1), findings

@@ -1,0 +1,91 @@
+"""Low-level openpyxl writing shared by forms, the plan book and the master workbook."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from miedx_xl.normalize import is_formula_like
+
+FONT_NAME = "Yu Gothic"
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+HEADER_FONT = Font(name=FONT_NAME, bold=True, color="FFFFFF")
+BODY_FONT = Font(name=FONT_NAME)
+LOCKED_FILL = PatternFill("solid", fgColor="E7E6E6")
+INPUT_FILL = PatternFill("solid", fgColor="FFFFFF")
+WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+THIN = Side(style="thin", color="A6A6A6")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+def put(ws: Worksheet, row: int, col: int, value: Any) -> Any:  # returns the Cell
+    """Write a value; text that looks like a formula stays text."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    if isinstance(value, str) and value and is_formula_like(value):
+        cell.data_type = "s"
+    return cell
+
+
+def write_table(
+    ws: Worksheet,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    widths: Sequence[float] | None = None,
+    top: int = 1,
+) -> int:
+    """Write a header row and data rows with readable styles; return the last row written."""
+    for c, label in enumerate(headers, start=1):
+        cell = put(ws, top, c, label)
+        cell.fill = HEADER_FILL
+        cell.font = HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = BOX
+    r = top
+    for r, values in enumerate(rows, start=top + 1):
+        for c, value in enumerate(values, start=1):
+            cell = put(ws, r, c, value)
+            cell.font = BODY_FONT
+            cell.alignment = WRAP_TOP
+            cell.border = BOX
+    for c, width in enumerate(widths or (), start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.freeze_panes = f"A{top + 1}"
+    return r
+
+
+def landscape_a4(ws: Worksheet, title_rows: str | None = None) -> None:
+    """Print set-up: A4 landscape, fit to one page wide, repeated header rows."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if ws.sheet_properties.pageSetUpPr is None:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def save_atomic(wb: Workbook, path: Path) -> None:
+    """Save to a temporary file beside `path`, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~tmp-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
