@@ -374,8 +374,8 @@ def _check_rpa(
             pa.Check(
                 lambda df: (
                     ~(
-                        pd.to_numeric(df["hours_after"], errors="coerce")
-                        > pd.to_numeric(df["hours_before"], errors="coerce")
+                        (_hours(df["hours_after"]) > _hours(df["hours_before"]))
+                        & (_hours(df["hours_before"]) >= 0)
                     )
                 ),
                 error="hours-increase",
@@ -406,6 +406,10 @@ def _check_rpa(
     schema = _schema(fields, parsed.columns, frame_checks=frame_checks)
     blame = {"hours-increase": "hours_after", "duplicate-row": "task"}
     return _validate(schema, parsed, table, fields, file, blame=blame, context=context)
+
+
+def _hours(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce")
 
 
 def _num(value: Any) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from miedx_xl.normalize import FiscalYear, parse_fiscal_year
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -15,6 +17,67 @@ def cmd_demo(args: argparse.Namespace) -> int:
     summary = run_demo(Path(args.out_dir))
     print(summary.text())
     return 0
+
+
+def _fiscal_year(text: str) -> FiscalYear:
+    parsed = parse_fiscal_year(text)
+    if parsed.value is None:
+        raise argparse.ArgumentTypeError(f"年度「{text}」を読めません（例: R4、令和4年度、2022）")
+    return parsed.value
+
+
+def cmd_forms(args: argparse.Namespace) -> int:
+    """Write one form per 担当課."""
+    from miedx_xl.forms import make_forms
+    from miedx_xl.plan import load_plan
+
+    plan = load_plan()
+    paths = make_forms(plan, args.fy, Path(args.out), progress=_progress("様式作成"))
+    for p in paths:
+        print(p)
+    print(f"{args.fy.label_ja()} の様式を {len(paths)} 件作成しました。", file=sys.stderr)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check returned forms; print findings; optionally write marked copies."""
+    from miedx_xl.check import check_file
+    from miedx_xl.findings import Report
+
+    report = Report()
+    for name in args.files:
+        result = check_file(Path(name))
+        report.extend(result.report)
+        if args.mark and result.meta is not None:
+            from miedx_xl.mark import write_marked_copy
+
+            out = write_marked_copy(Path(name), result.report)
+            print(f"チェック結果を書き込んだコピー: {out}", file=sys.stderr)
+    if args.format == "json":
+        print(report.to_json())
+    else:
+        for f in report:
+            where = "!".join(x for x in (f.sheet, f.cell) if x)
+            print(f"{f.file}:{where}: {f.severity} [{f.code}] {f.message_ja}")
+        print(
+            f"エラー {report.count('error')} 件、警告 {report.count('warning')} 件、"
+            f"情報 {report.count('info')} 件（{len(args.files)} ファイル）",
+            file=sys.stderr,
+        )
+    return 0 if report.valid else 1
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        bar = "#" * filled + "-" * (width - filled)
+        print(f"\r{label} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +94,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("out_dir", metavar="OUT_DIR")
     demo.set_defaults(func=cmd_demo)
+
+    forms = sub.add_parser(
+        "forms",
+        help="担当課ごとの様式を作成する",
+        description="Example: miedx-xl forms --fy R4 --out forms/R4",
+    )
+    forms.add_argument("--fy", required=True, type=_fiscal_year, help="年度（R4 など）")
+    forms.add_argument("--out", required=True, help="出力フォルダ")
+    forms.set_defaults(func=cmd_forms)
+
+    check = sub.add_parser(
+        "check",
+        help="記入済みの様式を入力チェックする",
+        description="Example: miedx-xl check 返送/*.xlsx --format json",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--mark", action="store_true", help="指摘をセルに書き込んだコピーを隣に作る")
+    check.set_defaults(func=cmd_check)
     return parser
 
 

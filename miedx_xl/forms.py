@@ -132,7 +132,8 @@ def _status_values(r: pd.Series, fields: list[Field], division: str) -> list[Any
 
 def _indicator_rows(plan: Plan, fy: FiscalYear, measures: pd.DataFrame) -> list[dict[str, Any]]:
     ind = plan.indicators
-    ind = ind[ind["measure"].isin(set(measures["no"]))]
+    # Reductions the report printed are derived figures: the master computes them.
+    ind = ind[ind["measure"].isin(set(measures["no"])) & ~ind["id"].str.endswith("_reported")]
     rows = []
     for ind_id, group in ind.groupby("id", sort=False):
         before = group[[_fy_lt(s, fy) for s in group["fy"]]]
@@ -361,3 +362,70 @@ def _write_guide(
     for row in range(1, len(lines) + 1):
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
     landscape_a4(ws)
+
+
+def form_fields(meta: FormMeta) -> dict[str, list[Field]]:
+    """The fields of each form sheet, as the form described by `meta` has them."""
+    fy = FiscalYear(int(meta.fiscal_year[1:]))
+    earlier = [FiscalYear(int(y[1:])) for y in meta.earlier_years]
+    sched = [FiscalYear(int(y[1:])) for y in meta.schedule_years]
+    return {
+        STATUS_SHEET: status_fields(fy, earlier, sched, tuple(meta.phases)),
+        INDICATOR_SHEET: indicator_fields(fy),
+        RPA_SHEET: list(RPA_FIELDS),
+    }
+
+
+def fill_form(
+    path: Path,
+    out: Path,
+    statuses: dict[int, dict[str, Any]] | None = None,
+    indicators: dict[str, dict[str, Any]] | None = None,
+    rpa: Sequence[dict[str, Any]] = (),
+) -> Path:
+    """Fill a form's input cells as a division would, writing the result to `out`.
+
+    `statuses` maps a NO to field values (`status_R4`, `assessment_R4`, ...); `indicators`
+    maps an indicator id to field values (`value`, `as_of`, `note`); `rpa` gives RPA rows.
+    Columns are found by their header label, so a form with moved columns fills the same.
+    """
+    import python_calamine as pc
+    from openpyxl import load_workbook
+
+    from miedx_xl.reader import read_meta
+
+    loaded = read_meta(pc.CalamineWorkbook.from_path(str(path)))
+    if loaded is None:
+        raise ValueError(f"{path} は様式ではありません")
+    fields = form_fields(loaded[0])
+    wb = load_workbook(path)
+    for sheet, by_key, key_field in (
+        (STATUS_SHEET, {str(k): v for k, v in (statuses or {}).items()}, "no"),
+        (INDICATOR_SHEET, indicators or {}, "id"),
+    ):
+        ws = wb[sheet]
+        cols = _header_columns(ws, fields[sheet])
+        for r in range(DATA_TOP, ws.max_row + 1):
+            key = ws.cell(row=r, column=cols[key_field]).value
+            values = by_key.get(str(key)) if key is not None else None
+            for field_key, value in (values or {}).items():
+                put(ws, r, cols[field_key], value)
+    ws = wb[RPA_SHEET]
+    cols = _header_columns(ws, fields[RPA_SHEET])
+    for i, row in enumerate(rpa):
+        for field_key, value in row.items():
+            put(ws, DATA_TOP + i, cols[field_key], value)
+    save_atomic(wb, out)
+    return out
+
+
+def _header_columns(ws: Worksheet, fields: Sequence[Field]) -> dict[str, int]:
+    from miedx_xl.layout import HEADER_ROW, label_key
+
+    by_label = {f.match: f.key for f in fields}
+    cols = {}
+    for c in range(1, ws.max_column + 1):
+        value = ws.cell(row=HEADER_ROW, column=c).value
+        if isinstance(value, str) and label_key(value) in by_label:
+            cols[by_label[label_key(value)]] = c
+    return cols

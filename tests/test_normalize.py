@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -23,7 +25,11 @@ from miedx_xl.normalize import (
     parse_year_month,
 )
 
-PARSERS = [parse_fiscal_year, parse_year_month, parse_number]
+PARSERS: list[Callable[[object], Parsed[Any]]] = [
+    parse_fiscal_year,
+    parse_year_month,
+    parse_number,
+]
 
 
 def to_full_width(text: str) -> str:
@@ -33,7 +39,7 @@ def to_full_width(text: str) -> str:
     )
 
 
-def assert_one_of(result: Parsed[object]) -> None:
+def assert_one_of(result: Parsed[Any]) -> None:
     assert isinstance(result, tuple)
     assert (result.value is None) != (result.reason is None), result
     if result.reason is not None:
@@ -326,9 +332,7 @@ def test_parse_year_month_rejects(value: object, reason: str) -> None:
         (Number(3.0, True, "件"), 3.0, True, "件"),
     ],
 )
-def test_parse_number_accepts(
-    value: object, number: float, approx: bool, unit: str | None
-) -> None:
+def test_parse_number_accepts(value: object, number: float, approx: bool, unit: str | None) -> None:
     parsed = parse_number(value)
     assert parsed == Parsed(Number(number, approx, unit), None)
     assert parsed.value is not None and math.copysign(1.0, parsed.value.value) == math.copysign(
@@ -425,14 +429,16 @@ ANY_VALUE = st.one_of(
     st.builds(object),
 )
 
+JP_WORDS = [
+    *"令和 平成 元 年 年度 月 日 時点 現在 末 約 程度".split(),
+    *"余 余り 超 時間 件 億円 △ ▲ 〜 から 以上 \u3000".split(" "),
+]
+
 # Pieces that reach deep into the grammars; ASCII pieces get a full-width twin below.
 TOKENS = st.one_of(
     st.characters(min_codepoint=0x20, max_codepoint=0x7E),
     st.sampled_from("0123456789" * 3 + "RrHhFY.,-/+~%"),
-    st.sampled_from(
-        ["令和", "平成", "元", "年", "年度", "月", "日", "時点", "現在", "末", "約", "程度"]
-        + ["余", "余り", "超", "時間", "件", "億円", "△", "▲", "〜", "から", "以上", "　"]
-    ),
+    st.sampled_from(JP_WORDS),
 )
 JP_TEXT = st.lists(TOKENS, max_size=12).map("".join)
 
