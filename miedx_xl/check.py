@@ -29,7 +29,15 @@ from miedx_xl.normalize import (
     parse_number,
     parse_year_month,
 )
-from miedx_xl.reader import MAX_BYTES, Table, is_blank, open_book, read_meta, read_table
+from miedx_xl.reader import (
+    MAX_BYTES,
+    Sheets,
+    Table,
+    is_blank,
+    open_book,
+    read_meta,
+    read_table,
+)
 
 NOT_NULL = "not_nullable"
 
@@ -68,13 +76,17 @@ def check(paths: Iterable[Path | str]) -> Report:
 
 def check_file(path: Path, max_bytes: int = MAX_BYTES) -> FormResult:
     """Read and check one form."""
+    book = open_book(path, max_bytes)
+    if book.workbook is None:
+        return FormResult(path, report=Report(list(book.findings)))
+    return check_sheets(path, book.workbook)
+
+
+def check_sheets(path: Path, sheets: Sheets) -> FormResult:
+    """Check a form given as sheet values (from a file, or live from Excel)."""
     result = FormResult(path)
     name = str(path)
-    book = open_book(path, max_bytes)
-    result.report.extend(book.findings)
-    if book.workbook is None:
-        return result
-    loaded = read_meta(book.workbook)
+    loaded = read_meta(sheets)
     if loaded is None:
         result.report.add(
             finding("template-unknown", name, reason="様式の管理情報（非表示シート）がありません")
@@ -105,7 +117,7 @@ def check_file(path: Path, max_bytes: int = MAX_BYTES) -> FormResult:
         (RPA_SHEET, RPA_FIELDS, _check_rpa),
     ]
     for sheet, fields, checker in specs:
-        table, problems = read_table(book.workbook, name, sheet, fields)
+        table, problems = read_table(sheets, name, sheet, fields)
         result.report.extend(problems)
         if table is None:
             continue

@@ -389,12 +389,12 @@ def fill_form(
     maps an indicator id to field values (`value`, `as_of`, `note`); `rpa` gives RPA rows.
     Columns are found by their header label, so a form with moved columns fills the same.
     """
-    import python_calamine as pc
     from openpyxl import load_workbook
 
-    from miedx_xl.reader import read_meta
+    from miedx_xl.reader import open_book, read_meta
 
-    loaded = read_meta(pc.CalamineWorkbook.from_path(str(path)))
+    book = open_book(path)
+    loaded = read_meta(book.workbook) if book.workbook is not None else None
     if loaded is None:
         raise ValueError(f"{path} は様式ではありません")
     fields = form_fields(loaded[0])

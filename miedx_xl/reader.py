@@ -9,7 +9,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import python_calamine as pc
@@ -36,12 +36,60 @@ class Table:
     header_row: int
 
 
+class Sheets(Protocol):
+    """Any source of sheet values: a file read by calamine, or live values from Excel."""
+
+    @property
+    def sheet_names(self) -> list[str]:
+        """The names of all sheets, hidden ones included."""
+        ...
+
+    def rows(self, sheet: str) -> list[list[Any]]:
+        """All rows of a sheet from A1 (empty cells are '' or None)."""
+        ...
+
+
+class CalamineSheets:
+    """Sheets of a workbook file read with python-calamine."""
+
+    def __init__(self, workbook: pc.CalamineWorkbook) -> None:
+        self.workbook = workbook
+
+    @property
+    def sheet_names(self) -> list[str]:
+        """The names of all sheets."""
+        return list(self.workbook.sheet_names)
+
+    def rows(self, sheet: str) -> list[list[Any]]:
+        """All rows of a sheet from A1."""
+        rows: list[list[Any]] = self.workbook.get_sheet_by_name(sheet).to_python(
+            skip_empty_area=False
+        )
+        return rows
+
+
+@dataclass
+class ValueSheets:
+    """Sheets given as values (e.g. read from a live Excel workbook through xlwings)."""
+
+    values: dict[str, list[list[Any]]]
+
+    @property
+    def sheet_names(self) -> list[str]:
+        """The names of all sheets."""
+        return list(self.values)
+
+    def rows(self, sheet: str) -> list[list[Any]]:
+        """All rows of a sheet from A1."""
+        return self.values[sheet]
+
+
 @dataclass
 class Book:
     """A workbook opened for checking, or the findings that say why it could not be."""
 
     path: Path
-    workbook: pc.CalamineWorkbook | None = None
+    workbook: Sheets | None = None
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -111,7 +159,7 @@ def open_book(path: Path, max_bytes: int = MAX_BYTES) -> Book:
         )
         return book
     try:
-        book.workbook = pc.CalamineWorkbook.from_path(str(path))
+        book.workbook = CalamineSheets(pc.CalamineWorkbook.from_path(str(path)))
     except Exception as exc:  # calamine raises several unrelated types for broken parts
         book.findings.append(finding("file-unreadable", name, reason=f"読み込み失敗: {exc}"))
     return book
@@ -127,18 +175,13 @@ def _ole_reason(path: Path) -> str:
     return "古い Excel 形式（.xls）です"
 
 
-def sheet_rows(book: pc.CalamineWorkbook, sheet: str) -> list[list[Any]]:
-    """All rows of a sheet from A1 (empty cells are '')."""
-    return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-
-
-def read_meta(book: pc.CalamineWorkbook) -> tuple[FormMeta, str] | None:
+def read_meta(book: Sheets) -> tuple[FormMeta, str] | None:
     """The form's hidden meta and its stored digest, or None when absent or unreadable."""
     if META_SHEET not in book.sheet_names:
         return None
     try:
-        rows = sheet_rows(book, META_SHEET)
-        pairs = [(str(r[0]), str(r[1]) if len(r) > 1 else "") for r in rows if r and r[0] != ""]
+        rows = book.rows(META_SHEET)
+        pairs = [(str(r[0]), str(r[1]) if len(r) > 1 else "") for r in rows if r and r[0]]
         return FormMeta.from_rows(pairs)
     except (ValueError, KeyError, TypeError, IndexError):
         return None
@@ -156,12 +199,12 @@ def is_blank(value: Any) -> bool:
 
 
 def read_table(
-    book: pc.CalamineWorkbook, file: str, sheet: str, fields: list[Field]
+    book: Sheets, file: str, sheet: str, fields: list[Field]
 ) -> tuple[Table | None, list[Finding]]:
     """Read a form sheet by header labels; findings for a missing sheet or column."""
     if sheet not in book.sheet_names:
         return None, [finding("sheet-missing", file, sheet, None, sheet_name=sheet)]
-    rows = sheet_rows(book, sheet)
+    rows = book.rows(sheet)
     wanted = {f.match: f for f in fields}
     best_row, best = -1, dict[str, int]()
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):

@@ -1,0 +1,56 @@
+"""LibreOffice headless: re-save workbooks and convert them to PDF (each run its own profile)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+CHUNK = 200
+"""soffice silently stops after 247 inputs in one call: convert in smaller chunks."""
+TIMEOUT_S = 300
+
+
+class OfficeError(RuntimeError):
+    """LibreOffice is missing or a conversion produced no file."""
+
+
+def soffice_path() -> str | None:
+    """The soffice executable, or None when LibreOffice is not installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert(files: Sequence[Path], out_dir: Path, to: str = "pdf") -> list[Path]:
+    """Convert files with LibreOffice (`to` is `pdf` or `xlsx`); return the outputs in order."""
+    exe = soffice_path()
+    if exe is None:
+        raise OfficeError(
+            "LibreOffice（soffice）が見つかりません。PDF 出力には LibreOffice が必要です。"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = {"pdf": "pdf:calc_pdf_Export", "xlsx": "xlsx:Calc MS Excel 2007 XML"}[to]
+    outputs = []
+    with tempfile.TemporaryDirectory(prefix="miedx-lo-") as profile:
+        for start in range(0, len(files), CHUNK):
+            chunk = [str(f) for f in files[start : start + CHUNK]]
+            cmd = [
+                exe,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(out_dir),
+                *chunk,
+            ]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S)
+            for f in files[start : start + CHUNK]:
+                out = out_dir / f"{f.stem}.{to}"
+                if not out.exists():
+                    detail = done.stderr.strip()[:300]
+                    raise OfficeError(f"LibreOffice が {f.name} を変換できませんでした: {detail}")
+                outputs.append(out)
+    return outputs
