@@ -1,45 +1,113 @@
-"""`miedx-xl demo`: the whole cycle on the built-in R3 plan."""
+"""`miedx-xl demo`: the whole R3 cycle on the built-in plan, from forms to master and PDF."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from miedx_xl.plan import load_plan
-from miedx_xl.planbook import write_plan_book
+from miedx_xl.consolidate import Consolidation, consolidate
+from miedx_xl.forms import fill_form, make_forms
+from miedx_xl.layout import form_file_name
+from miedx_xl.normalize import FiscalYear
+from miedx_xl.plan import Plan, load_plan, status_column
+
+DEMO_FY = FiscalYear(3)
+RPA_MEASURE = 1
+"""NO 1 (ＡＩ・ＲＰＡ等の新たな技術の導入): its division reports the RPA register."""
 
 
 @dataclass
 class DemoSummary:
-    """What the demo wrote and the plan's counts."""
+    """What the demo wrote and what consolidation found."""
 
     out_dir: Path
-    areas: int
-    measures: int
-    rows: int
-    indicators: int
-    files: list[Path] = field(default_factory=list)
+    forms: list[Path]
+    returned: list[Path]
+    result: Consolidation
+    master: Path | None = None
+    pdf: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         """A short Japanese summary for the terminal."""
+        plan = self.result.plan
+        states = [s.state for s in self.result.submissions]
+        rows = sum(s.rows for s in self.result.submissions)
         lines = [
-            f"個別取組 {self.areas} 件、取組 {self.measures} 件（再掲を含む行 {self.rows} 行）、"
-            f"指標 {self.indicators} 件",
-            *[f"  出力: {p}" for p in self.files],
+            f"{self.result.fy.label_ja()} {plan.name}: 個別取組 {len(plan.areas)} 件、"
+            f"取組 {plan.numbered()['no'].nunique()} 件、指標 {plan.indicators['id'].nunique()} 件",
+            f"様式 {len(self.forms)} 件を作成し、記入済み {len(self.returned)} 件を取りまとめました"
+            f"（提出済 {states.count('提出済')}・要修正 {states.count('要修正')}・"
+            f"未提出 {states.count('未提出')}、反映 {rows} 行）。",
+            f"指摘: エラー {self.result.report.count('error')} 件、"
+            f"警告 {self.result.report.count('warning')} 件",
         ]
+        for label, path in (("取りまとめ表", self.master), ("PDF", self.pdf)):
+            if path is not None:
+                lines.append(f"  {label}: {path}")
+        lines.extend(f"  {n}" for n in self.notes)
         return "\n".join(lines)
 
 
-def run_demo(out_dir: Path) -> DemoSummary:
-    """Write the built-in plan as a workbook under `out_dir`; later steps grow from here."""
+def report_inputs(plan: Plan, fy: FiscalYear, key: str) -> dict[str, Any]:
+    """What division `key` would type for `fy`, taken from the report (nothing invented)."""
+    own = plan.own_measures(key)
+    statuses: dict[int, dict[str, Any]] = {}
+    for _, r in own.iterrows():
+        # Schedules come pre-filled in the form; the report gives no self-assessment.
+        text = r.get(status_column(fy))
+        statuses[int(r["no"])] = {status_column(fy): text} if isinstance(text, str) else {}
+    ind = plan.indicators[plan.indicators["fy"] == str(fy)]
+    ind = ind[ind["measure"].isin(set(own["no"])) & ~ind["id"].str.endswith("_reported")]
+    indicators = {
+        row["id"]: {
+            "value": row["value"],
+            "as_of": row["period"] if row["period"] != str(fy) else None,
+            "note": row["note"] or None,
+        }
+        for _, row in ind.iterrows()
+    }
+    rpa: list[dict[str, Any]] = []
+    if RPA_MEASURE in set(own["no"]):
+        tasks = plan.rpa_tasks[plan.rpa_tasks["fy"] == str(fy)]
+        # The report gives hours only as totals (指標 sheet): the task rows carry none.
+        rpa = [
+            {"division": t, "task": k}
+            for t, k in zip(tasks["division"], tasks["task"], strict=True)
+        ]
+    return {"statuses": statuses, "indicators": indicators, "rpa": rpa}
+
+
+def run_demo(
+    out_dir: Path,
+    progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
+) -> DemoSummary:
+    """Forms for R3, filled with the report's content, consolidated into the master (+ PDF)."""
+    from miedx_xl.master import write_master, write_report
+    from miedx_xl.office import OfficeError, soffice_path
+
     plan = load_plan()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    book = write_plan_book(plan, out_dir / "計画_R3.xlsx")
-    return DemoSummary(
-        out_dir=out_dir,
-        areas=len(plan.areas),
-        measures=int(plan.numbered()["no"].nunique()),
-        rows=len(plan.measures),
-        indicators=int(plan.indicators["id"].nunique()),
-        files=[book],
+    now = now or datetime.now(UTC)
+    forms = make_forms(plan, DEMO_FY, out_dir / "様式" / str(DEMO_FY), now=now)
+    returned_dir = out_dir / "返送"
+    returned = []
+    for key, form in zip(plan.divisions(), forms, strict=True):
+        target = returned_dir / form_file_name(DEMO_FY, plan.division_name(key, DEMO_FY))
+        returned.append(fill_form(form, target, **report_inputs(plan, DEMO_FY, key)))
+    result = consolidate(
+        returned_dir, DEMO_FY, plan, archive=out_dir / "取りまとめ履歴", progress=progress, now=now
     )
+    summary = DemoSummary(out_dir, forms, returned, result)
+    summary.master = write_master(result, out_dir / f"進捗管理表_{DEMO_FY}.xlsx")
+    if soffice_path() is None:
+        summary.notes.append("LibreOffice がないため PDF は作成していません。")
+    else:
+        try:
+            summary.pdf = write_report(summary.master, summary.master.with_suffix(".pdf"))
+        except OfficeError as exc:
+            summary.notes.append(str(exc))
+    return summary

@@ -108,10 +108,9 @@ def status_fields(
             "自己評価",
             "choice",
             False,
-            required=True,
             choices=ASSESSMENTS,
             width=10,
-            hint_ja="順調・概ね順調・遅れ・未着手から選んでください。",
+            hint_ja="順調・概ね順調・遅れ・未着手から選んでください（判断できなければ空欄）。",
             hint_en="Pick one of the self-assessment words.",
         ),
         Field(

@@ -60,7 +60,7 @@ def test_locked_and_input_cells_protection_and_help(blank_forms: dict[str, Path]
     prompts = [dv.prompt for dv in ws.data_validations.dataValidation]
     assert all(prompts)
     cf = [str(rng.sqref) for rng in ws.conditional_formatting]
-    assert "H4:H22" in cf and "K4:K22" in cf
+    assert "H4:H22" in cf and "I4:I22" in cf and "K4:K22" not in cf
     assert ws.freeze_panes == "B4"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
     assert ws.print_title_rows == "$3:$3"

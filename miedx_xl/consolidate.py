@@ -1,0 +1,455 @@
+"""取りまとめ: a folder of returned forms -> the plan for one fiscal year, with every input
+archived, a ledger row per file, and a finding for every file that could not be used."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import zipfile
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from defusedxml import ElementTree
+
+from miedx_xl.check import FormResult, check_file
+from miedx_xl.findings import Report, finding
+from miedx_xl.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET
+from miedx_xl.normalize import FiscalYear, parse_year_month
+from miedx_xl.plan import (
+    Plan,
+    assessment_column,
+    issues_column,
+    load_plan,
+    schedule_column,
+    status_column,
+)
+from miedx_xl.reader import MAX_BYTES
+
+STATE_SUBMITTED = "提出済"
+STATE_MISSING = "未提出"
+STATE_NEEDS_FIX = "要修正"
+STATE_DUPLICATE = "重複"
+
+
+@dataclass
+class Submission:
+    """One row of 提出状況: a division's form (or its absence) in this run."""
+
+    division_key: str
+    division: str
+    """The division's name in the fiscal year."""
+    state: str
+    """提出済 / 未提出 / 要修正 / 重複."""
+    file: str = ""
+    received: str = ""
+    """When the form was saved (its own document time, else the file time), ISO 8601."""
+    digest: str = ""
+    """SHA-256 of the file as received."""
+    rows: int = 0
+    """Rows merged from this file."""
+    errors: int = 0
+    warnings: int = 0
+
+
+@dataclass
+class Consolidation:
+    """The result of 取りまとめ: the plan with this year's content merged, and the run's record."""
+
+    plan: Plan
+    """measures gain/refresh status_<fy>, schedule_<fy..>, assessment_<fy>, issues_<fy>;
+    indicators gain this year's values; rpa_tasks gains this year's rows with hours."""
+    fy: FiscalYear
+    submissions: list[Submission] = field(default_factory=list)
+    report: Report = field(default_factory=Report)
+    rpa: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """This year's RPA rows: fy, division, task, hours_before, hours_after, note, submitted_by."""
+    run_at: str = ""
+    """When the run happened (ISO 8601); the master's own time stamp."""
+
+
+LOCK_PREFIX = "~$"
+ARCHIVE_NAME = "取りまとめ履歴"
+
+
+def default_archive(folder: Path) -> Path:
+    """Where inputs are archived when no folder is given: beside the input folder."""
+    return folder.resolve().parent / ARCHIVE_NAME
+
+
+def input_files(folder: Path, archive: Path) -> list[Path]:
+    """Every file below `folder` (sorted), leaving out the archive and hidden folders."""
+    skip = archive.resolve()
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.resolve().is_relative_to(skip):
+            continue
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        out.append(path)
+    return out
+
+
+def saved_time(path: Path) -> str:
+    """When the workbook was last saved: its own document time, else the file's time."""
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("docProps/core.xml") as fh:
+            root = ElementTree.parse(fh).getroot()
+        for el in root:
+            if el.tag.endswith("}modified") and el.text:
+                return datetime.fromisoformat(el.text.strip().replace("Z", "+00:00")).isoformat()
+    except (KeyError, OSError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        pass
+    except Exception:  # defusedxml refuses entity tricks with its own exception types
+        pass
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class _Input:
+    path: Path
+    digest: str
+    saved: str
+    result: FormResult | None = None
+    state: str = ""
+    rows: int = 0
+
+
+def consolidate(
+    folder: Path,
+    fy: FiscalYear,
+    plan: Plan | None = None,
+    archive: Path | None = None,
+    max_bytes: int = MAX_BYTES,
+    progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
+) -> Consolidation:
+    """Read, check, archive and merge every returned form in `folder` for fiscal year `fy`."""
+    plan = plan or load_plan()
+    if not folder.is_dir():
+        raise NotADirectoryError(f"フォルダが見つかりません: {folder}")
+    archive = archive or default_archive(folder)
+    run_at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    report = Report()
+    files = input_files(folder, archive)
+    inputs: list[_Input] = []
+    for i, path in enumerate(files, start=1):
+        if path.name.startswith(LOCK_PREFIX):
+            report.add(finding("lock-file-skipped", str(path)))
+        else:
+            data = path.read_bytes()
+            item = _Input(path, hashlib.sha256(data).hexdigest(), saved_time(path))
+            store_copy(archive, item.digest, path.suffix, data)
+            item.result = check_file(path, max_bytes)
+            report.extend(item.result.report)
+            _refuse_other_plan(item, plan, fy, report)
+            inputs.append(item)
+        if progress:
+            progress(i, len(files))
+    chosen = _choose(inputs, plan, report)
+    merged = plan
+    rpa_rows: list[pd.DataFrame] = []
+    for key in plan.divisions():
+        used = chosen.get(key)
+        if used is None or used.result is None:
+            continue
+        merged, used.rows, rpa = _merge(merged, fy, used.result)
+        rpa_rows.append(rpa)
+        errors = used.result.report.count("error")
+        used.state = STATE_NEEDS_FIX if errors else STATE_SUBMITTED
+    rpa_all = pd.concat(rpa_rows, ignore_index=True) if rpa_rows else _empty_rpa()
+    if len(rpa_all):
+        keep = merged.rpa_tasks[merged.rpa_tasks["fy"] != str(fy)]
+        merged = replace(merged, rpa_tasks=pd.concat([keep, rpa_all], ignore_index=True))
+    submissions = _submissions(plan, fy, inputs, chosen, report)
+    result = Consolidation(
+        plan=merged,
+        fy=fy,
+        submissions=submissions,
+        report=report.sorted(),
+        rpa=rpa_all,
+        run_at=run_at,
+    )
+    write_ledger(archive, folder, result, inputs)
+    return result
+
+
+def _refuse_other_plan(item: _Input, plan: Plan, fy: FiscalYear, report: Report) -> None:
+    """A form of another plan, year or unknown division is reported and not merged."""
+    result = item.result
+    if result is None or result.meta is None:
+        return
+    meta = result.meta
+    reason = None
+    if meta.plan_id != plan.id:
+        reason = f"別の計画（{meta.plan_name}）の様式です"
+    elif meta.fiscal_year != str(fy):
+        reason = f"{meta.fiscal_year} の様式です（取りまとめ対象は {fy}）"
+    elif meta.division_key not in plan.divisions():
+        reason = f"計画にない担当課（{meta.division}）の様式です"
+    if reason:
+        report.add(finding("template-unknown", str(item.path), reason=reason))
+        result.meta = None
+
+
+def _choose(inputs: list[_Input], plan: Plan, report: Report) -> dict[str, _Input]:
+    """The form used per division: the newest by its own saved time, then file time."""
+    by_key: dict[str, list[_Input]] = {}
+    for item in inputs:
+        if item.result is not None and item.result.meta is not None:
+            by_key.setdefault(item.result.meta.division_key, []).append(item)
+    chosen = {}
+    for key, items in by_key.items():
+        items.sort(key=lambda x: (x.saved, x.path.stat().st_mtime, x.path.name), reverse=True)
+        chosen[key] = items[0]
+        for other in items[1:]:
+            other.state = STATE_DUPLICATE
+            meta = other.result.meta if other.result else None
+            report.add(
+                finding(
+                    "duplicate-submission",
+                    str(other.path),
+                    division=meta.division if meta else key,
+                    kept=items[0].path.name,
+                )
+            )
+    return chosen
+
+
+def _fy_columns(plan: Plan, fy: FiscalYear) -> list[str]:
+    later = [schedule_column(y) for y in plan.fiscal_years if y >= fy]
+    return [status_column(fy), *later, assessment_column(fy), issues_column(fy)]
+
+
+def _merge(plan: Plan, fy: FiscalYear, result: FormResult) -> tuple[Plan, int, pd.DataFrame]:
+    """Merge a checked form's rows without errors into the plan; also return its RPA rows."""
+    assert result.meta is not None
+    meta = result.meta
+    measures = plan.measures.copy()
+    columns = _fy_columns(plan, fy)
+    for col in columns:
+        if col not in measures.columns:
+            measures[col] = ""
+    merged = 0
+    status = result.sheets.get(STATUS_SHEET)
+    if status is not None and "no" in status.columns:
+        own = set(plan.own_measures(meta.division_key)["no"])
+        bad = result.bad_rows(STATUS_SHEET)
+        base = (measures["relisted_of"] == 0) & ~measures["reference"]
+        for row, rec in zip(status.index, status.to_dict("records"), strict=True):
+            if row in bad or rec.get("no") not in own:
+                continue
+            target = base & (measures["no"] == rec["no"])
+            for col in columns:
+                value = rec.get(col)
+                if value is not None:
+                    measures.loc[target, col] = value
+            # A schedule the division changed is its own word, no longer the inferred one.
+            old = plan.measures.loc[target]
+            if any(
+                rec.get(c) is not None and c in old.columns and (old[c] != rec[c]).any()
+                for c in columns
+                if c.startswith("schedule_")
+            ):
+                measures.loc[target, "schedule_inferred"] = False
+            merged += 1
+        # Re-listed rows (NO 7, 8, area 8's （参考） NO 4) follow their original's new content,
+        # unless they had their own wording (the R3 report words NO 7 unlike NO 2).
+        before = plan.measures.reindex(columns=measures.columns)[base].set_index("no")
+        originals = measures[base].set_index("no")
+        relisted = measures.index[measures["relisted_of"] > 0]
+        for idx, src in zip(relisted, measures.loc[relisted, "relisted_of"], strict=True):
+            if src not in own:
+                continue
+            for col in columns:
+                mine: Any = measures.at[idx, col]
+                if _blank(mine) or mine == before.at[src, col]:
+                    new: Any = originals.at[src, col]
+                    measures.at[idx, col] = new
+    indicators = plan.indicators
+    ind = result.sheets.get(INDICATOR_SHEET)
+    if ind is not None and {"id", "value"} <= set(ind.columns):
+        bad = result.bad_rows(INDICATOR_SHEET)
+        for row, rec in zip(ind.index, ind.to_dict("records"), strict=True):
+            if row in bad or rec.get("value") is None:
+                continue
+            indicators = _put_indicator(indicators, fy, {str(k): v for k, v in rec.items()})
+            merged += 1
+    rpa = _empty_rpa()
+    sheet = result.sheets.get(RPA_SHEET)
+    if sheet is not None and len(sheet):
+        bad = result.bad_rows(RPA_SHEET)
+        ok = sheet[~sheet.index.isin(list(bad))].reindex(
+            columns=["division", "task", "hours_before", "hours_after", "note"]
+        )
+        rpa = pd.DataFrame(
+            {
+                "fy": str(fy),
+                "division": ok["division"],
+                "task": ok["task"],
+                "hours_before": pd.to_numeric(ok["hours_before"], errors="coerce"),
+                "hours_after": pd.to_numeric(ok["hours_after"], errors="coerce"),
+                "note": ok["note"],
+                "submitted_by": meta.division,
+            }
+        ).reset_index(drop=True)
+        merged += len(rpa)
+    return replace(plan, measures=measures, indicators=indicators), merged, rpa
+
+
+def _put_indicator(indicators: pd.DataFrame, fy: FiscalYear, rec: dict[str, Any]) -> pd.DataFrame:
+    """Replace an indicator's value for `fy` with the submitted one."""
+    same = indicators[indicators["id"] == rec["id"]]
+    if same.empty:
+        return indicators
+    period = str(fy)
+    as_of = parse_year_month(rec["as_of"]).value if rec.get("as_of") is not None else None
+    if as_of is not None:
+        period = str(as_of)
+        for known in same["period"]:
+            if str(known).startswith(period):
+                period = str(known)  # keep the day the plan already states (2022-03-01)
+    meta = same.iloc[-1].to_dict()
+    row = {
+        **meta,
+        "period": period,
+        "fy": str(fy) if as_of is None else str(as_of.fiscal_year),
+        "value": float(rec["value"]),
+        "approx": False,
+        "note": rec.get("note") or "",
+    }
+    keep = indicators[~((indicators["id"] == rec["id"]) & (indicators["fy"] == row["fy"]))]
+    out = pd.concat([keep, pd.DataFrame([row])], ignore_index=True)
+    first = {ind_id: i for i, ind_id in reversed(list(enumerate(indicators["id"])))}
+    order = out["id"].map(first).astype(int) * 1000 + out["fy"].str[1:].astype(int)
+    result: pd.DataFrame = out.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+    return result
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and value != value)
+
+
+def _empty_rpa() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=["fy", "division", "task", "hours_before", "hours_after", "note", "submitted_by"]
+    )
+
+
+def _submissions(
+    plan: Plan,
+    fy: FiscalYear,
+    inputs: list[_Input],
+    chosen: dict[str, _Input],
+    report: Report,
+) -> list[Submission]:
+    """提出状況: a row per division, then a row per duplicate that was not used."""
+    rows = []
+    for key in plan.divisions():
+        name = plan.division_name(key, fy)
+        item = chosen.get(key)
+        if item is None:
+            report.add(finding("submission-missing", "", division=name))
+            rows.append(Submission(key, name, STATE_MISSING))
+            continue
+        rows.append(_submission_row(key, name, item))
+    for item in inputs:
+        if item.state == STATE_DUPLICATE and item.result and item.result.meta:
+            key = item.result.meta.division_key
+            rows.append(_submission_row(key, plan.division_name(key, fy), item))
+    return rows
+
+
+def _submission_row(key: str, name: str, item: _Input) -> Submission:
+    rep = item.result.report if item.result else Report()
+    return Submission(
+        division_key=key,
+        division=name,
+        state=item.state,
+        file=item.path.name,
+        received=item.saved,
+        digest=item.digest,
+        rows=item.rows,
+        errors=rep.count("error"),
+        warnings=rep.count("warning"),
+    )
+
+
+def archived_path(archive: Path, digest: str, suffix: str) -> Path:
+    """Where the archive keeps the content with this SHA-256."""
+    return archive / "files" / digest[:2] / f"{digest}{suffix.lower()}"
+
+
+def store_copy(archive: Path, digest: str, suffix: str, data: bytes) -> Path:
+    """Keep an input's bytes in the archive under its SHA-256 (once per content)."""
+    target = archived_path(archive, digest, suffix)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    return target
+
+
+LEDGER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY, run_at TEXT, fy TEXT, folder TEXT, files INTEGER,
+    submitted INTEGER, missing INTEGER, errors INTEGER, warnings INTEGER
+);
+CREATE TABLE IF NOT EXISTS files (
+    run_id INTEGER REFERENCES runs(id), file TEXT, digest TEXT, size INTEGER,
+    division TEXT, fy TEXT, saved TEXT, state TEXT, rows INTEGER,
+    errors INTEGER, warnings INTEGER, infos INTEGER, archived_as TEXT
+);
+"""
+
+
+def write_ledger(archive: Path, folder: Path, result: Consolidation, inputs: list[_Input]) -> Path:
+    """Append this run and one row per input file to the archive's SQLite ledger."""
+    archive.mkdir(parents=True, exist_ok=True)
+    path = archive / "ledger.sqlite"
+    states = [s.state for s in result.submissions]
+    with closing(sqlite3.connect(path)) as db, db:
+        db.executescript(LEDGER_SCHEMA)
+        cur = db.execute(
+            "INSERT INTO runs (run_at, fy, folder, files, submitted, missing, errors, warnings)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                result.run_at,
+                str(result.fy),
+                str(folder.resolve()),
+                len(inputs),
+                sum(s in (STATE_SUBMITTED, STATE_NEEDS_FIX) for s in states),
+                states.count(STATE_MISSING),
+                result.report.count("error"),
+                result.report.count("warning"),
+            ),
+        )
+        run_id = cur.lastrowid
+        for item in inputs:
+            rep = item.result.report if item.result else Report()
+            meta = item.result.meta if item.result else None
+            db.execute(
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    str(item.path.relative_to(folder)),
+                    item.digest,
+                    item.path.stat().st_size,
+                    meta.division if meta else None,
+                    meta.fiscal_year if meta else None,
+                    item.saved,
+                    item.state or ("対象外" if meta is None else ""),
+                    item.rows,
+                    rep.count("error"),
+                    rep.count("warning"),
+                    rep.count("info"),
+                    str(archived_path(archive, item.digest, item.path.suffix).relative_to(archive)),
+                ),
+            )
+    return path
