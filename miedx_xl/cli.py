@@ -67,6 +67,32 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.valid else 1
 
 
+def cmd_consolidate(args: argparse.Namespace) -> int:
+    """Consolidate a folder of returned forms into the master workbook."""
+    from miedx_xl.consolidate import consolidate
+    from miedx_xl.master import write_master
+
+    result = consolidate(
+        Path(args.dir),
+        args.fy,
+        archive=Path(args.archive) if args.archive else None,
+        max_bytes=int(args.max_mb * 1024 * 1024),
+        progress=_progress("取りまとめ"),
+    )
+    out = write_master(result, Path(args.out))
+    print(result.summary_ja())
+    print(f"取りまとめ表: {out}")
+    return 0 if result.report.valid else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the PDF of a master workbook."""
+    from miedx_xl.master import write_report
+
+    print(write_report(Path(args.master), Path(args.pdf)))
+    return 0
+
+
 def _progress(label: str) -> Callable[[int, int], None]:
     def show(done: int, total: int) -> None:
         if not sys.stderr.isatty():
@@ -113,6 +139,31 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["text", "json"], default="text")
     check.add_argument("--mark", action="store_true", help="指摘をセルに書き込んだコピーを隣に作る")
     check.set_defaults(func=cmd_check)
+
+    cons = sub.add_parser(
+        "consolidate",
+        help="返送された様式を取りまとめ表にまとめる",
+        description="Example: miedx-xl consolidate 返送/R3 --fy R3 --out 進捗管理表_R3.xlsx",
+    )
+    cons.add_argument("dir", metavar="DIR", help="返送された様式のフォルダ")
+    cons.add_argument("--fy", required=True, type=_fiscal_year, help="年度（R3 など）")
+    cons.add_argument("--out", required=True, help="取りまとめ表（.xlsx）")
+    cons.add_argument(
+        "--archive", help="入力ファイルの保管先（省略時は DIR の隣の 取りまとめ履歴）"
+    )
+    cons.add_argument(
+        "--max-mb", type=float, default=20.0, help="これより大きいファイルは読まない（MB）"
+    )
+    cons.set_defaults(func=cmd_consolidate)
+
+    rep = sub.add_parser(
+        "report",
+        help="取りまとめ表を PDF にする（LibreOffice が必要）",
+        description="Example: miedx-xl report 進捗管理表_R3.xlsx --pdf 進捗管理表_R3.pdf",
+    )
+    rep.add_argument("master", metavar="MASTER.xlsx")
+    rep.add_argument("--pdf", required=True, metavar="OUT.pdf")
+    rep.set_defaults(func=cmd_report)
     return parser
 
 
@@ -122,6 +173,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RuntimeError) as exc:
         print(f"miedx-xl: エラー: {exc}", file=sys.stderr)
         return 2

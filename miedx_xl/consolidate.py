@@ -72,6 +72,17 @@ class Consolidation:
     run_at: str = ""
     """When the run happened (ISO 8601); the master's own time stamp."""
 
+    def summary_ja(self) -> str:
+        """One paragraph for the terminal: submitted, missing, with errors, rows merged."""
+        states = [s.state for s in self.submissions]
+        rows = sum(s.rows for s in self.submissions)
+        return (
+            f"{self.fy.label_ja()} 取りまとめ: 提出済 {states.count(STATE_SUBMITTED)}・"
+            f"要修正 {states.count(STATE_NEEDS_FIX)}・未提出 {states.count(STATE_MISSING)}・"
+            f"重複 {states.count(STATE_DUPLICATE)}、反映 {rows} 行、"
+            f"エラー {self.report.count('error')} 件・警告 {self.report.count('warning')} 件"
+        )
+
 
 LOCK_PREFIX = "~$"
 ARCHIVE_NAME = "取りまとめ履歴"

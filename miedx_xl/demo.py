@@ -34,16 +34,13 @@ class DemoSummary:
     def text(self) -> str:
         """A short Japanese summary for the terminal."""
         plan = self.result.plan
-        states = [s.state for s in self.result.submissions]
-        rows = sum(s.rows for s in self.result.submissions)
+        measures = plan.numbered()["no"].nunique()
+        indicators = plan.indicators["id"].nunique()
         lines = [
-            f"{self.result.fy.label_ja()} {plan.name}: 個別取組 {len(plan.areas)} 件、"
-            f"取組 {plan.numbered()['no'].nunique()} 件、指標 {plan.indicators['id'].nunique()} 件",
-            f"様式 {len(self.forms)} 件を作成し、記入済み {len(self.returned)} 件を取りまとめました"
-            f"（提出済 {states.count('提出済')}・要修正 {states.count('要修正')}・"
-            f"未提出 {states.count('未提出')}、反映 {rows} 行）。",
-            f"指摘: エラー {self.result.report.count('error')} 件、"
-            f"警告 {self.result.report.count('warning')} 件",
+            f"{plan.name}: 個別取組 {len(plan.areas)} 件、取組 {measures} 件、指標 {indicators} 件",
+            f"様式 {len(self.forms)} 件を作成し、記入済み {len(self.returned)} 件を"
+            "取りまとめました。",
+            self.result.summary_ja(),
         ]
         for label, path in (("取りまとめ表", self.master), ("PDF", self.pdf)):
             if path is not None:

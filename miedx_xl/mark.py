@@ -20,9 +20,14 @@ SEVERITY_JA = {"error": "エラー", "warning": "警告", "info": "情報"}
 
 
 def marked_path(path: Path) -> Path:
-    """Where the marked copy of `path` goes: beside it, `<name>_チェック結果.xlsx`."""
-    stem = path.stem.removesuffix("_チェック結果")
-    return path.with_name(f"{stem}_チェック結果.xlsx")
+    """Where the marked copy of `path` goes: beside it, `<name>_チェック結果.xlsx`.
+
+    A marked copy checked again gets `<name>_チェック結果2.xlsx`, so no input is overwritten.
+    """
+    target = path.with_name(f"{path.stem}_チェック結果.xlsx")
+    if path.stem.endswith("_チェック結果"):
+        target = path.with_name(f"{path.stem}2.xlsx")
+    return target
 
 
 def clear_marks(wb: Workbook) -> int:
