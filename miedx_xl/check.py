@@ -1,8 +1,13 @@
-"""入力チェック: a returned form -> cell-exact findings (pandera models indexed by Excel row)."""
+"""入力チェック: returned forms -> cell-exact findings.
+
+Files are read one by one (python-calamine), then each form sheet of all files is parsed and
+validated in one batch: one pandera run per sheet kind, however many files. A row's Excel
+row number and its file travel with it, so every failure becomes a cell such as `E12`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +15,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from miedx_xl.findings import Finding, Report, finding
+from miedx_xl.findings import Report, finding
 from miedx_xl.layout import (
     INDICATOR_SHEET,
     RPA_FIELDS,
@@ -22,24 +27,12 @@ from miedx_xl.layout import (
     indicator_fields,
     status_fields,
 )
-from miedx_xl.normalize import (
-    FiscalYear,
-    nfkc,
-    parse_fiscal_year,
-    parse_number,
-    parse_year_month,
-)
-from miedx_xl.reader import (
-    MAX_BYTES,
-    Sheets,
-    Table,
-    is_blank,
-    open_book,
-    read_meta,
-    read_table,
-)
+from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year, parse_number, parse_year_month
+from miedx_xl.reader import MAX_BYTES, Sheets, Table, open_book, read_meta, read_table
 
 NOT_NULL = "not_nullable"
+FORM = "_form"
+ROW = "_row"
 
 
 @dataclass
@@ -59,31 +52,72 @@ class FormResult:
 
     def bad_rows(self, sheet: str) -> set[int]:
         """Excel rows of `sheet` with an error finding."""
-        out = set()
-        for f in self.report:
-            if f.sheet == sheet and f.cell and f.severity == "error":
-                out.add(int(f.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
-        return out
+        return {
+            int(f.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            for f in self.report
+            if f.sheet == sheet and f.cell and f.severity == "error"
+        }
+
+
+@dataclass
+class _Form:
+    """A form between reading and checking."""
+
+    result: FormResult
+    meta: FormMeta
+    fields: dict[str, list[Field]]
+    tables: dict[str, Table] = field(default_factory=dict)
 
 
 def check(paths: Iterable[Path | str]) -> Report:
     """Check returned forms; all findings of all files (never raises for a bad file)."""
     report = Report()
-    for p in paths:
-        report.extend(check_file(Path(p)).report)
+    for result in check_files([Path(p) for p in paths]):
+        report.extend(result.report)
     return report
 
 
 def check_file(path: Path, max_bytes: int = MAX_BYTES) -> FormResult:
     """Read and check one form."""
-    book = open_book(path, max_bytes)
-    if book.workbook is None:
-        return FormResult(path, report=Report(list(book.findings)))
-    return check_sheets(path, book.workbook)
+    return check_files([path], max_bytes)[0]
 
 
 def check_sheets(path: Path, sheets: Sheets) -> FormResult:
     """Check a form given as sheet values (from a file, or live from Excel)."""
+    result, form = _load(path, sheets)
+    if form is not None:
+        _check_batch([form])
+    result.report = result.report.sorted()
+    return result
+
+
+def check_files(
+    paths: Sequence[Path],
+    max_bytes: int = MAX_BYTES,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[FormResult]:
+    """Read and check many forms; one result per path, in order."""
+    results: list[FormResult] = []
+    forms: list[_Form] = []
+    for i, path in enumerate(paths, start=1):
+        book = open_book(path, max_bytes)
+        if book.workbook is None:
+            results.append(FormResult(path, report=Report(list(book.findings))))
+        else:
+            result, form = _load(path, book.workbook)
+            results.append(result)
+            if form is not None:
+                forms.append(form)
+        if progress:
+            progress(i, len(paths))
+    _check_batch(forms)
+    for result in results:
+        result.report = result.report.sorted()
+    return results
+
+
+def _load(path: Path, sheets: Sheets) -> tuple[FormResult, _Form | None]:
+    """Read a form's meta and its sheets' raw tables; findings for what is missing."""
     result = FormResult(path)
     name = str(path)
     loaded = read_meta(sheets)
@@ -91,14 +125,14 @@ def check_sheets(path: Path, sheets: Sheets) -> FormResult:
         result.report.add(
             finding("template-unknown", name, reason="様式の管理情報（非表示シート）がありません")
         )
-        return result
+        return result, None
     meta, stored = loaded
     fy = parse_fiscal_year(meta.fiscal_year).value
     if meta.template_version != TEMPLATE_VERSION or fy is None:
         result.report.add(
             finding("template-unknown", name, reason=f"様式の版 {meta.template_version} は不明です")
         )
-        return result
+        return result, None
     result.meta = meta
     if meta.digest() != stored:
         result.report.add(
@@ -109,28 +143,87 @@ def check_sheets(path: Path, sheets: Sheets) -> FormResult:
                 expected="配布した様式",
             )
         )
-    years = [y for y in (parse_fiscal_year(t).value for t in meta.earlier_years) if y]
+    earlier = [y for y in (parse_fiscal_year(t).value for t in meta.earlier_years) if y]
     sched = [y for y in (parse_fiscal_year(t).value for t in meta.schedule_years) if y]
-    specs: list[tuple[str, list[Field], Callable[..., list[Finding]]]] = [
-        (STATUS_SHEET, status_fields(fy, years, sched, tuple(meta.phases)), _check_status),
-        (INDICATOR_SHEET, indicator_fields(fy), _check_indicators),
-        (RPA_SHEET, RPA_FIELDS, _check_rpa),
-    ]
-    for sheet, fields, checker in specs:
+    form = _Form(
+        result,
+        meta,
+        {
+            STATUS_SHEET: status_fields(fy, earlier, sched, tuple(meta.phases)),
+            INDICATOR_SHEET: indicator_fields(fy),
+            RPA_SHEET: list(RPA_FIELDS),
+        },
+    )
+    for sheet, fields in form.fields.items():
         table, problems = read_table(sheets, name, sheet, fields)
         result.report.extend(problems)
-        if table is None:
-            continue
-        parsed, found = _parse(table, fields, name)
-        found += checker(parsed, table, fields, meta, name)
-        result.report.extend(found)
-        result.sheets[sheet] = parsed
-        result.letters[sheet] = table.letters
-    result.report = result.report.sorted()
-    return result
+        if table is not None:
+            form.tables[sheet] = table
+            result.letters[sheet] = table.letters
+    return result, form
 
 
-# --- parsing: raw cell values -> typed columns, type failures become findings ------------
+# --- one batch per sheet kind -----------------------------------------------------------
+
+
+@dataclass
+class _Batch:
+    """The rows of one sheet kind from several forms, flat-indexed, with their origin."""
+
+    sheet: str
+    fields: list[Field]
+    forms: list[_Form]
+    raw: pd.DataFrame
+    """Raw cell values by field key, plus `_form` (index into forms) and `_row` (Excel row)."""
+
+    def __post_init__(self) -> None:
+        self._form: list[int] = self.raw[FORM].astype(int).tolist() if len(self.raw) else []
+        self._row: list[int] = self.raw[ROW].astype(int).tolist() if len(self.raw) else []
+
+    def cell(self, pos: int, key: str) -> tuple[_Form, int, str]:
+        """The form, Excel row and A1 cell of a field in flat row `pos`."""
+        form = self.forms[self._form[pos]]
+        row = self._row[pos]
+        return form, row, f"{form.tables[self.sheet].letters[key]}{row}"
+
+
+def _check_batch(forms: list[_Form]) -> None:
+    checkers: dict[str, Callable[[_Batch, pd.DataFrame], list[tuple[str, str, int, Any]]]] = {
+        STATUS_SHEET: _status_failures,
+        INDICATOR_SHEET: _indicator_failures,
+        RPA_SHEET: _rpa_failures,
+    }
+    for sheet, checker in checkers.items():
+        groups: dict[tuple[Any, ...], list[_Form]] = {}
+        for form in forms:
+            if sheet in form.tables:
+                present = tuple(sorted(form.tables[sheet].letters))
+                sig = (form.meta.plan_id, *(f.key for f in form.fields[sheet]), "|", *present)
+                groups.setdefault(sig, []).append(form)
+        for group in groups.values():
+            batch = _make_batch(sheet, group)
+            parsed = _parse(batch)
+            failures = checker(batch, parsed)
+            _report(batch, parsed, failures)
+            for i, form in enumerate(group):
+                mine = parsed[batch.raw[FORM].to_numpy() == i]
+                form.result.sheets[sheet] = mine.set_index(
+                    pd.Index(batch.raw[ROW][mine.index].astype(int), name="row")
+                )
+
+
+def _make_batch(sheet: str, forms: list[_Form]) -> _Batch:
+    parts = []
+    for i, form in enumerate(forms):
+        frame = form.tables[sheet].frame
+        part = frame.reset_index(drop=False).rename(columns={"row": ROW})
+        part[FORM] = i
+        parts.append(part)
+    raw = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return _Batch(sheet, forms[0].fields[sheet], forms, raw)
+
+
+# --- parsing: raw cell values -> typed values; a failure is a (code, key, pos, raw) -------
 
 
 def cell_text(value: Any) -> str:
@@ -142,79 +235,40 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def _parse(table: Table, fields: list[Field], file: str) -> tuple[pd.DataFrame, list[Finding]]:
-    frame = table.frame
-    out = pd.DataFrame(index=frame.index)
-    findings: list[Finding] = []
-    for f in fields:
-        if f.key not in frame.columns:
+def _parse(batch: _Batch) -> pd.DataFrame:
+    out = pd.DataFrame(index=batch.raw.index)
+    problems: list[tuple[str, str, int, Any]] = []
+    for f in batch.fields:
+        if f.key not in batch.raw.columns:
             continue
+        column = batch.raw[f.key].tolist()
         values: list[Any] = []
-        for row, raw in zip(frame.index, frame[f.key], strict=True):
-            if raw is None:
-                values.append(None)
-                continue
-            value, problem = _parse_value(f, raw)
-            if problem is not None:
-                findings.append(_cell_finding(problem, f, table, int(row), file, raw))
-            values.append(value)
-        out[f.key] = pd.Series(values, index=frame.index, dtype=object)
-    return out, findings
+        if f.kind == "text":
+            values = [None if v is None else cell_text(v) for v in column]
+        elif f.kind == "choice":
+            values = [None if v is None else nfkc(cell_text(v)) for v in column]
+        else:
+            for pos, raw in enumerate(column):
+                value, code = (None, None) if raw is None else _parse_number(f, raw)
+                if code is not None:
+                    problems.append((code, f.key, pos, raw))
+                values.append(value)
+        out[f.key] = pd.Series(values, index=batch.raw.index, dtype=object)
+    out.attrs["problems"] = problems
+    return out
 
 
-def _parse_value(f: Field, raw: Any) -> tuple[Any, str | None]:
-    if f.kind == "text":
-        return cell_text(raw), None
-    if f.kind == "choice":
-        return nfkc(cell_text(raw)), None
+def _parse_number(f: Field, raw: Any) -> tuple[Any, str | None]:
     parsed = parse_number(raw)
     if parsed.value is None:
         return None, "cell-type"
     number = parsed.value.value
     if f.kind == "int":
-        if not float(number).is_integer():
-            return None, "cell-type"
-        return int(number), None
-    if number < 0:
-        return number, "cell-range"
-    return number, None
-
-
-_EXPECTED = {"int": ("整数", "whole number"), "number": ("数値", "number")}
-
-
-def _cell_finding(code: str, f: Field, table: Table, row: int, file: str, raw: Any) -> Finding:
-    expected = _EXPECTED.get(f.kind, ("文字列", "text"))
-    shown = cell_text(raw) if raw is not None else ""
-    if len(shown) > 30:
-        shown = shown[:30] + "…"
-    return finding(
-        code,
-        file,
-        table.sheet,
-        f"{table.letters[f.key]}{row}",
-        column=f.label,
-        value=shown,
-        expected=expected[0],
-        expected_en=expected[1],
-        hint=f.hint_ja or "0 以上の値を入力してください。",
-        hint_en=f.hint_en or "Type a value of 0 or more.",
-        choices="・".join(f.choices),
-        length=len(shown),
-        limit=f.max_len or "",
-    )
+        return (int(number), None) if float(number).is_integer() else (None, "cell-type")
+    return number, ("cell-range" if number < 0 else None)
 
 
 # --- pandera models, built from the form's fields --------------------------------------
-
-
-def _column_checks(f: Field) -> list[pa.Check]:
-    checks = []
-    if f.kind == "choice":
-        checks.append(pa.Check.isin(list(f.choices), error="cell-choice"))
-    if f.max_len:
-        checks.append(pa.Check(lambda s, n=f.max_len: s.str.len() <= n, error="text-too-long"))
-    return checks
 
 
 def _schema(
@@ -223,163 +277,182 @@ def _schema(
     extra: dict[str, list[pa.Check]] | None = None,
     frame_checks: list[pa.Check] | None = None,
 ) -> pa.DataFrameSchema:
+    """A schema for the input columns (and any locked column given extra checks)."""
     columns = {}
     keys = set(present)
     for f in fields:
         if f.key not in keys or (f.locked and f.key not in (extra or {})):
             continue
-        checks = _column_checks(f) + (extra or {}).get(f.key, [])
+        checks = list((extra or {}).get(f.key, []))
+        if f.kind == "choice":
+            checks.append(pa.Check.isin(list(f.choices), error="cell-choice"))
+        if f.max_len:
+            checks.append(pa.Check(lambda s, n=f.max_len: s.str.len() <= n, error="text-too-long"))
         columns[f.key] = pa.Column(None, checks, nullable=not f.required)
     return pa.DataFrameSchema(columns, checks=frame_checks or [], strict=False)
 
 
-def _validate(
-    schema: pa.DataFrameSchema,
-    parsed: pd.DataFrame,
-    table: Table,
-    fields: list[Field],
-    file: str,
-    blame: dict[str, str] | None = None,
-    context: Callable[[str, str, int, Any], dict[str, Any]] | None = None,
-) -> list[Finding]:
-    """Run a schema lazily and turn every failure case into a cell finding."""
+def _failures(
+    schema: pa.DataFrameSchema, parsed: pd.DataFrame, blame: dict[str, str] | None = None
+) -> list[tuple[str, str, int, Any]]:
+    """Run a schema lazily; each failure case as (code, field key, flat row, value)."""
     try:
         schema.validate(parsed, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     else:
         return []
-    by_key = {f.key: f for f in fields}
-    out: list[Finding] = []
-    seen: set[tuple[str, str, int]] = set()
-    for rec in cases.to_dict("records"):
-        code = str(rec["check"])
-        if code == NOT_NULL:
-            code = "cell-required"
-        index = rec["index"]
+    out = []
+    for code, column, index in zip(cases["check"], cases["column"], cases["index"], strict=True):
         if index is None or index != index:
             continue
-        row = int(index)
-        key = (blame or {}).get(code) or str(rec["column"])
-        if key not in by_key or (code, key, row) in seen:
-            continue
-        seen.add((code, key, row))
-        f = by_key[key]
-        raw = parsed.at[row, key] if key in parsed.columns else None
-        base = _cell_finding(code, f, table, row, file, raw)
-        params = context(code, key, row, raw) if context else {}
-        if params:
-            base = finding(code, file, base.sheet, base.cell, **{**_params(f, raw), **params})
-        out.append(base)
+        code = "cell-required" if code == NOT_NULL else str(code)
+        key = (blame or {}).get(code) or str(column)
+        if key in parsed.columns:
+            out.append((code, key, int(index), parsed[key].iat[int(index)]))
     return out
 
 
-def _params(f: Field, raw: Any) -> dict[str, Any]:
-    shown = "" if raw is None else cell_text(raw)
-    return {"column": f.label, "value": shown, "hint": f.hint_ja, "hint_en": f.hint_en}
+def _report(batch: _Batch, parsed: pd.DataFrame, failures: list[tuple[str, str, int, Any]]) -> None:
+    """Turn failures into findings on each form's report (one per code and cell)."""
+    by_key = {f.key: f for f in batch.fields}
+    seen: set[tuple[int, str, str]] = set()
+    for code, key, pos, value in [*parsed.attrs["problems"], *failures]:
+        form, _, cell = batch.cell(pos, key)
+        if (pos, code, key) in seen:
+            continue
+        seen.add((pos, code, key))
+        f = by_key[key]
+        shown = "" if value is None else cell_text(value)
+        params = {
+            "column": f.label,
+            "value": shown[:30] + ("…" if len(shown) > 30 else ""),
+            "expected": {"int": "整数", "number": "数値"}.get(f.kind, "文字列"),
+            "expected_en": {"int": "whole number", "number": "number"}.get(f.kind, "text"),
+            "hint": f.hint_ja or "0 以上の値を入力してください。",
+            "hint_en": f.hint_en or "Type a value of 0 or more.",
+            "choices": "・".join(f.choices),
+            "length": len(shown),
+            "limit": f.max_len or "",
+            **_context(batch, parsed, code, pos, form, value),
+        }
+        form.result.report.add(finding(code, str(form.result.path), batch.sheet, cell, **params))
+
+
+def _context(
+    batch: _Batch, parsed: pd.DataFrame, code: str, pos: int, form: _Form, value: Any
+) -> dict[str, Any]:
+    """Message details that need the row's neighbours or the plan."""
+    if code == "measure-foreign":
+        owners = {int(n): str(d) for n, d in form.meta.plan_measures}
+        return {"owner": owners.get(int(value), ""), "division": form.meta.division}
+    if code == "duplicate-row":
+        same_form = batch.raw[FORM] == batch.raw[FORM].iat[pos]
+        if batch.sheet == RPA_SHEET:
+            mask = (
+                same_form
+                & (parsed["division"] == parsed["division"].iat[pos])
+                & (parsed["task"] == parsed["task"].iat[pos])
+            )
+            value = parsed["task"].iat[pos]
+        else:
+            mask = same_form & (parsed["no"] == value)
+        return {"value": value, "first": int(batch.raw[ROW][mask].min())}
+    if code == "hours-increase":
+        return {
+            "before": _num(parsed["hours_before"].iat[pos]),
+            "after": _num(parsed["hours_after"].iat[pos]),
+        }
+    return {}
 
 
 # --- the three sheets -------------------------------------------------------------------
 
 
-def _locked_findings(
-    parsed: pd.DataFrame,
-    table: Table,
-    fields: list[Field],
-    expected_rows: dict[str, dict[str, Any]],
-    key_field: str,
-    file: str,
-) -> list[Finding]:
+def _locked(batch: _Batch, parsed: pd.DataFrame, key_field: str) -> None:
     """template-tampered for every locked cell that differs from the form as sent."""
-    out = []
-    seen_keys = set()
-    for row, rec in zip(parsed.index, parsed.to_dict("records"), strict=True):
-        key = rec.get(key_field)
-        if key is None:
-            continue
-        expected = expected_rows.get(str(key))
+    locked = [f for f in batch.fields if f.locked and f.key in parsed.columns]
+    if key_field not in parsed.columns:
+        return
+    keys = parsed[key_field].tolist()
+    columns = {f.key: parsed[f.key].tolist() for f in locked}
+    seen: dict[int, set[str]] = {}
+    for pos, key in enumerate(keys):
+        form, _, _ = batch.cell(pos, key_field)
+        expected_rows = form.meta.locked.get(batch.sheet, {})
+        expected = expected_rows.get(str(key)) if key is not None else None
         if expected is None:
             continue
-        seen_keys.add(str(key))
-        for f in fields:
-            if not f.locked or f.key not in parsed.columns or f.key == key_field:
+        seen.setdefault(id(form), set()).add(str(key))
+        for f in locked:
+            if f.key == key_field:
                 continue
-            want = "" if expected.get(f.key) is None else cell_text(expected.get(f.key))
-            got = "" if rec[f.key] is None else cell_text(rec[f.key])
+            want = "" if expected.get(f.key) is None else cell_text(expected[f.key])
+            got_raw = columns[f.key][pos]
+            got = "" if got_raw is None else cell_text(got_raw)
             if got != want:
-                out.append(
+                _, _, cell = batch.cell(pos, f.key)
+                form.result.report.add(
                     finding(
                         "template-tampered",
-                        file,
-                        table.sheet,
-                        f"{table.letters[f.key]}{row}",
+                        str(form.result.path),
+                        batch.sheet,
+                        cell,
                         detail=f"「{f.label}」",
                         expected=want[:40] + ("…" if len(want) > 40 else ""),
                     )
                 )
-    for key in expected_rows:
-        if key not in seen_keys:
-            out.append(
-                finding(
-                    "template-tampered",
-                    file,
-                    table.sheet,
-                    None,
-                    detail=f"{key} の行が削除されたか、番号が変えられています",
-                    expected=f"{key} の行",
+    for form in batch.forms:
+        present = seen.get(id(form), set())
+        for key in form.meta.locked.get(batch.sheet, {}):
+            if key not in present:
+                form.result.report.add(
+                    finding(
+                        "template-tampered",
+                        str(form.result.path),
+                        batch.sheet,
+                        None,
+                        detail=f"{key} の行が削除されたか、番号が変えられています",
+                        expected=f"{key} の行",
+                    )
                 )
-            )
-    return out
 
 
-def _check_status(
-    parsed: pd.DataFrame, table: Table, fields: list[Field], meta: FormMeta, file: str
-) -> list[Finding]:
+def _status_failures(batch: _Batch, parsed: pd.DataFrame) -> list[tuple[str, str, int, Any]]:
+    meta = batch.forms[0].meta
     owner = {int(no): str(div) for no, div in meta.plan_measures}
-    mine = {no for no, div in owner.items() if div == meta.division_key}
-    no_checks = [
-        pa.Check(lambda s: s.isin(list(owner)), error="measure-unknown"),
-        pa.Check(lambda s: ~s.isin(list(owner)) | s.isin(list(mine)), error="measure-foreign"),
-        pa.Check(lambda s: ~s.duplicated(keep="first"), error="duplicate-row"),
+    division = batch.raw[FORM].map({i: f.meta.division_key for i, f in enumerate(batch.forms)})
+    form_of = batch.raw[FORM]
+    no_checks = [pa.Check(lambda s: s.isin(list(owner)), error="measure-unknown")]
+    frame_checks = [
+        pa.Check(
+            lambda df: ~df["no"].map(owner).notna() | (df["no"].map(owner) == division),
+            error="measure-foreign",
+        ),
+        pa.Check(
+            lambda df: df["no"].isna() | ~pd.DataFrame({"f": form_of, "n": df["no"]}).duplicated(),
+            error="duplicate-row",
+        ),
     ]
-    nos = parsed["no"] if "no" in parsed.columns else pd.Series(dtype=object)
-
-    def context(code: str, key: str, row: int, raw: Any) -> dict[str, Any]:
-        if code == "measure-foreign":
-            return {"owner": owner.get(int(raw), ""), "division": meta.division}
-        if code == "duplicate-row":
-            first = nos[nos == raw].index.min()
-            return {"first": int(first)}
-        return {}
-
-    no_field = next(f for f in fields if f.key == "no")
-    schema = _schema(
-        [Field("no", no_field.label, "int", False, required=True), *fields[1:]],
-        parsed.columns,
-        extra={"no": no_checks},
-    )
-    out = _validate(schema, parsed, table, fields, file, context=context)
-    out += _locked_findings(parsed, table, fields, meta.locked.get(STATUS_SHEET, {}), "no", file)
-    return out
+    fields = [Field("no", "NO", "int", False, required=True), *batch.fields[1:]]
+    schema = _schema(fields, parsed.columns, extra={"no": no_checks}, frame_checks=frame_checks)
+    blame = {"measure-foreign": "no", "duplicate-row": "no"}
+    failures = _failures(schema, parsed, blame) if "no" in parsed.columns else []
+    _locked(batch, parsed, "no")
+    return failures
 
 
-def _check_indicators(
-    parsed: pd.DataFrame, table: Table, fields: list[Field], meta: FormMeta, file: str
-) -> list[Finding]:
-    out = _validate(_schema(fields, parsed.columns), parsed, table, fields, file)
+def _indicator_failures(batch: _Batch, parsed: pd.DataFrame) -> list[tuple[str, str, int, Any]]:
+    failures = _failures(_schema(batch.fields, parsed.columns), parsed)
     if "as_of" in parsed.columns:
-        f = next(f for f in fields if f.key == "as_of")
-        for row, value in zip(parsed.index, parsed["as_of"], strict=True):
+        for pos, value in enumerate(parsed["as_of"].tolist()):
             if value is not None and parse_year_month(value).value is None:
-                out.append(_cell_finding("cell-type", f, table, int(row), file, value))
-    locked = meta.locked.get(INDICATOR_SHEET, {})
-    out += _locked_findings(parsed, table, fields, locked, "id", file)
-    return out
+                failures.append(("cell-type", "as_of", pos, value))
+    _locked(batch, parsed, "id")
+    return failures
 
 
-def _check_rpa(
-    parsed: pd.DataFrame, table: Table, fields: list[Field], meta: FormMeta, file: str
-) -> list[Finding]:
+def _rpa_failures(batch: _Batch, parsed: pd.DataFrame) -> list[tuple[str, str, int, Any]]:
     frame_checks = []
     if {"hours_before", "hours_after"} <= set(parsed.columns):
         frame_checks.append(
@@ -394,30 +467,20 @@ def _check_rpa(
             )
         )
     if {"division", "task"} <= set(parsed.columns):
+        form_of = batch.raw[FORM]
         frame_checks.append(
             pa.Check(
-                lambda df: ~df.duplicated(["division", "task"], keep="first") | df["task"].isna(),
+                lambda df: (
+                    df["task"].isna()
+                    | ~pd.DataFrame(
+                        {"f": form_of, "d": df["division"], "t": df["task"]}
+                    ).duplicated()
+                ),
                 error="duplicate-row",
             )
         )
-
-    def context(code: str, key: str, row: int, raw: Any) -> dict[str, Any]:
-        if code == "hours-increase":
-            return {
-                "before": _num(parsed.at[row, "hours_before"]),
-                "after": _num(parsed.at[row, "hours_after"]),
-            }
-        if code == "duplicate-row":
-            same = parsed[
-                (parsed["division"] == parsed.at[row, "division"])
-                & (parsed["task"] == parsed.at[row, "task"])
-            ]
-            return {"value": parsed.at[row, "task"], "first": int(same.index.min())}
-        return {}
-
-    schema = _schema(fields, parsed.columns, frame_checks=frame_checks)
-    blame = {"hours-increase": "hours_after", "duplicate-row": "task"}
-    return _validate(schema, parsed, table, fields, file, blame=blame, context=context)
+    schema = _schema(batch.fields, parsed.columns, frame_checks=frame_checks)
+    return _failures(schema, parsed, {"hours-increase": "hours_after", "duplicate-row": "task"})
 
 
 def _hours(s: pd.Series) -> pd.Series:
@@ -425,7 +488,7 @@ def _hours(s: pd.Series) -> pd.Series:
 
 
 def _num(value: Any) -> str:
-    if value is None or is_blank(value):
+    if value is None:
         return ""
     v = float(value)
     return f"{int(v):,}" if v.is_integer() else f"{v:,}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import zipfile
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import Any
 import pandas as pd
 from defusedxml import ElementTree
 
-from miedx_xl.check import FormResult, check_file
+from miedx_xl.check import FormResult, check_files
 from miedx_xl.findings import Report, finding
 from miedx_xl.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET
 from miedx_xl.normalize import FiscalYear, parse_year_month
@@ -153,15 +154,24 @@ def consolidate(
         if path.name.startswith(LOCK_PREFIX):
             report.add(finding("lock-file-skipped", str(path)))
         else:
-            data = path.read_bytes()
-            item = _Input(path, hashlib.sha256(data).hexdigest(), saved_time(path))
-            store_copy(archive, item.digest, path.suffix, data)
-            item.result = check_file(path, max_bytes)
-            report.extend(item.result.report)
-            _refuse_other_plan(item, plan, fy, report)
+            with path.open("rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            item = _Input(path, digest, saved_time(path))
+            store_copy(archive, digest, path)
             inputs.append(item)
         if progress:
-            progress(i, len(files))
+            progress(i, 2 * len(files))
+    checked = check_files(
+        [item.path for item in inputs],
+        max_bytes,
+        progress=(lambda done, _: progress(len(files) + done, 2 * len(files)))
+        if progress
+        else None,
+    )
+    for item, checked_result in zip(inputs, checked, strict=True):
+        item.result = checked_result
+        report.extend(checked_result.report)
+        _refuse_other_plan(item, plan, fy, report)
     chosen = _choose(inputs, plan, report)
     merged = plan
     rpa_rows: list[pd.DataFrame] = []
@@ -396,13 +406,13 @@ def archived_path(archive: Path, digest: str, suffix: str) -> Path:
     return archive / "files" / digest[:2] / f"{digest}{suffix.lower()}"
 
 
-def store_copy(archive: Path, digest: str, suffix: str, data: bytes) -> Path:
-    """Keep an input's bytes in the archive under its SHA-256 (once per content)."""
-    target = archived_path(archive, digest, suffix)
+def store_copy(archive: Path, digest: str, source: Path) -> Path:
+    """Keep a copy of an input in the archive under its SHA-256 (once per content)."""
+    target = archived_path(archive, digest, source.suffix)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(data)
+        shutil.copyfile(source, tmp)
         os.replace(tmp, target)
     return target
 
