@@ -213,13 +213,15 @@ def _check_batch(forms: list[_Form]) -> None:
 
 
 def _make_batch(sheet: str, forms: list[_Form]) -> _Batch:
-    parts = []
+    keys = list(forms[0].tables[sheet].columns)
+    data: dict[str, list[Any]] = {k: [] for k in [*keys, ROW, FORM]}
     for i, form in enumerate(forms):
-        frame = form.tables[sheet].frame
-        part = frame.reset_index(drop=False).rename(columns={"row": ROW})
-        part[FORM] = i
-        parts.append(part)
-    raw = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        table = form.tables[sheet]
+        for k in keys:
+            data[k].extend(table.columns[k])
+        data[ROW].extend(table.rows)
+        data[FORM].extend([i] * len(table.rows))
+    raw = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
     return _Batch(sheet, forms[0].fields[sheet], forms, raw)
 
 

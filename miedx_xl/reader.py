@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-import pandas as pd
 import python_calamine as pc
 
 from miedx_xl.findings import Finding, finding
@@ -28,10 +28,13 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 @dataclass
 class Table:
-    """One form sheet read: raw values by field key, indexed by Excel row number."""
+    """One form sheet read: raw values by field key, with the Excel row of each."""
 
     sheet: str
-    frame: pd.DataFrame
+    columns: dict[str, list[Any]]
+    """Field key -> cell values of the non-blank rows (None for an empty cell)."""
+    rows: list[int]
+    """Excel row number of each value."""
     letters: dict[str, str]
     header_row: int
 
@@ -198,6 +201,9 @@ def is_blank(value: Any) -> bool:
     return False
 
 
+_label_key = lru_cache(maxsize=4096)(label_key)
+
+
 def read_table(
     book: Sheets, file: str, sheet: str, fields: list[Field]
 ) -> tuple[Table | None, list[Finding]]:
@@ -210,8 +216,8 @@ def read_table(
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         found: dict[str, int] = {}
         for c, value in enumerate(row):
-            if isinstance(value, str):
-                f = wanted.get(label_key(value))
+            if isinstance(value, str) and value:
+                f = wanted.get(_label_key(value))
                 if f is not None and f.key not in found:
                     found[f.key] = c
         if len(found) > len(best):
@@ -228,14 +234,17 @@ def read_table(
     keys = list(best)
     data: dict[str, list[Any]] = {k: [] for k in keys}
     index: list[int] = []
+    cols = [best[k] for k in keys]
+    width = max(cols) + 1
     for r in range(best_row + 1, len(rows)):
         row = rows[r]
-        values = [row[best[k]] if best[k] < len(row) else "" for k in keys]
-        if all(is_blank(v) for v in values):
+        if len(row) < width:
+            row = [*row, *[""] * (width - len(row))]
+        values = [None if is_blank(row[c]) else row[c] for c in cols]
+        if all(v is None for v in values):
             continue
         index.append(r + 1)
         for k, v in zip(keys, values, strict=True):
-            data[k].append(None if is_blank(v) else v)
-    frame = pd.DataFrame(data, index=pd.Index(index, name="row"), dtype=object)
+            data[k].append(v)
     letters = {k: column_letter(c) for k, c in best.items()}
-    return Table(sheet, frame, letters, best_row + 1), findings
+    return Table(sheet, data, index, letters, best_row + 1), findings
