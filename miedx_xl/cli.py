@@ -31,7 +31,12 @@ def cmd_forms(args: argparse.Namespace) -> int:
     from miedx_xl.forms import make_forms
     from miedx_xl.plan import load_plan
 
-    plan = load_plan()
+    if args.plan:
+        from miedx_xl.master import read_master_plan
+
+        plan = read_master_plan(Path(args.plan))
+    else:
+        plan = load_plan()
     paths = make_forms(plan, args.fy, Path(args.out), progress=_progress("様式作成"))
     for p in paths:
         print(p)
@@ -128,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     forms.add_argument("--fy", required=True, type=_fiscal_year, help="年度（R4 など）")
     forms.add_argument("--out", required=True, help="出力フォルダ")
+    forms.add_argument(
+        "--plan", metavar="MASTER.xlsx", help="前年度の取りまとめ表（省略時は組み込みの計画）"
+    )
     forms.set_defaults(func=cmd_forms)
 
     check = sub.add_parser(

@@ -1,0 +1,91 @@
+"""The whole cycle: the R3 demo reproduces the report; its master seeds next year's forms."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from miedx_xl.cli import main
+from miedx_xl.consolidate import consolidate
+from miedx_xl.demo import DemoSummary, run_demo
+from miedx_xl.forms import fill_form, make_forms
+from miedx_xl.master import read_master_plan, write_master
+from miedx_xl.plan import Plan
+from tests.conftest import FIXED_TIME, R4, soffice
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
+    soffice()  # fails in CI when LibreOffice is missing
+    return run_demo(tmp_path_factory.mktemp("demo"), now=FIXED_TIME)
+
+
+def values(path: Path, sheet: str) -> list[list[object]]:
+    ws = load_workbook(path, read_only=True)[sheet]
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_demo_consolidates_every_division_cleanly(demo: DemoSummary) -> None:
+    assert [s.state for s in demo.result.submissions] == ["提出済"] * 3
+    assert demo.result.report.flatten() == []
+    assert len(demo.forms) == len(demo.returned) == 3
+
+
+def test_master_reproduces_the_report(demo: DemoSummary, plan: Plan) -> None:
+    assert demo.master is not None
+    back = read_master_plan(demo.master).numbered().set_index("no")
+    ours = plan.numbered().set_index("no")
+    assert sorted(back.index) == list(range(1, 35))
+    for col in ("area", "actor", "title", "status_R3"):
+        assert back[col].to_dict() == ours[col].to_dict(), col
+    rows = values(demo.master, "進捗管理表")
+    nos = [r[0] for r in rows if isinstance(r[0], int)]
+    assert nos == [int(n) for n in plan.measures.sort_values("order")["no"]]
+
+
+def test_master_indicator_figures(demo: DemoSummary) -> None:
+    assert demo.master is not None
+    cells = {v for row in values(demo.master, "指標") for v in row if isinstance(v, int | float)}
+    assert {2681, 1479, 1202, 44.8, 18392, 11047, 40} <= cells
+
+
+def test_demo_pdf_has_pages(demo: DemoSummary) -> None:
+    if soffice() is None:
+        pytest.skip("LibreOffice not installed")
+    assert demo.pdf is not None and demo.pdf.read_bytes()[:5] == b"%PDF-"
+    info = subprocess.run(["pdfinfo", str(demo.pdf)], capture_output=True, text=True, check=True)
+    pages = int(next(x for x in info.stdout.splitlines() if x.startswith("Pages:")).split()[1])
+    assert pages >= 5
+    assert "841.89 x 595.3" in info.stdout  # A4 landscape
+
+
+def test_next_year_from_the_master(demo: DemoSummary, tmp_path: Path) -> None:
+    """R4 forms from the R3 master carry R3 statuses; the R4 master keeps both years."""
+    assert demo.master is not None
+    plan = read_master_plan(demo.master)
+    forms = make_forms(plan, R4, tmp_path / "forms", now=FIXED_TIME)
+    box = tmp_path / "返送"
+    for key, form in zip(plan.divisions(), forms, strict=True):
+        statuses = {
+            int(no): {"status_R4": f"R4：NO {int(no)} を実施", "assessment_R4": "概ね順調"}
+            for no in plan.own_measures(key)["no"]
+        }
+        fill_form(form, box / form.name, statuses=statuses)
+    result = consolidate(box, R4, plan, archive=tmp_path / "arc", now=FIXED_TIME)
+    assert result.report.flatten() == []
+    master = write_master(result, tmp_path / "進捗管理表_R4.xlsx")
+    back = read_master_plan(master).numbered().set_index("no")
+    assert back.loc[26, "status_R4"] == "R4：NO 26 を実施"
+    assert back.loc[26, "status_R3"].startswith("マイナンバー制度の理解促進")
+    assert back.loc[7, "status_R4"] == "R4：NO 2 を実施"  # re-listed row follows NO 2
+    assert back.loc[1, "assessment_R4"] == "概ね順調"
+
+
+def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "取組 34 件" in out and "提出済 3" in out
+    assert (tmp_path / "out" / "進捗管理表_R3.xlsx").exists()
