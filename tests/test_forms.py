@@ -138,3 +138,21 @@ def test_check_never_raises_and_every_problem_has_a_cell(
     report = check_file(out).report
     assert all(f.cell for f in report), report.flatten()
     assert all(f.message_ja and f.message_en for f in report)
+
+
+def test_formula_cells_are_read_by_their_cached_values(
+    filled: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Excel (here LibreOffice) caches formula results; the check reads those values."""
+    if soffice() is None:
+        pytest.skip("LibreOffice not installed")
+    path = filled(rpa=[{"division": "道路管理課", "task": "橋梁点検", "hours_after": 3}])
+    wb = load_workbook(path)
+    wb["RPA効果"]["C4"] = "=1200+3"  # a live formula, not text
+    wb["取組状況"]["K4"] = '="順"&"調"'
+    wb.save(path)
+    (resaved,) = convert([path], tmp_path / "lo", to="xlsx")
+    result = check_file(resaved)
+    assert result.report.flatten() == []
+    assert result.sheets["RPA効果"].loc[4, "hours_before"] == 1203
+    assert result.sheets["取組状況"].loc[4, "assessment_R4"] == "順調"
