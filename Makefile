@@ -29,5 +29,8 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/check_one.py
 
+addin: $(STAMP)
+	$(BIN)/miedx-xl addin build --out workbooks
+
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -192,16 +192,27 @@ def _ui14_rels(data: bytes) -> bytes:
 
 
 def build_addin(out: Path, macros: Path | None = None) -> Path:
-    """Build `miedx.xlam` at `out` (a file, or a folder to put miedx.xlam in); return its path."""
+    """Build the add-in at `out` (an .xlam path, or a folder for miedx.xlam); return its path."""
     macros = macros or macros_dir()
     template = xlwings_dir() / TEMPLATE_NAME
     modules = {**macro_modules(macros), XLWINGS_MODULE: xlwings_module()}
     ribbon = ribbon_xml(macros)
     vba = build_vba_project(template, modules)
-    target = out / ADDIN_NAME if out.is_dir() else out
+    target = out if out.suffix.lower() == ".xlam" else out / ADDIN_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
-    with zipfile.ZipFile(template) as zin, zipfile.ZipFile(partial, "w") as zout:
+    try:
+        _write_package(template, partial, vba, ribbon)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, target)
+    return target
+
+
+def _write_package(template: Path, dest: Path, vba: bytes, ribbon: bytes) -> None:
+    """The template's zip with the VBA project, relationships and ribbon part replaced."""
+    with zipfile.ZipFile(template) as zin, zipfile.ZipFile(dest, "w") as zout:
 
         def put(name: str, data: bytes) -> None:
             info = zipfile.ZipInfo(name, ZIP_TIME)
@@ -220,8 +231,6 @@ def build_addin(out: Path, macros: Path | None = None) -> Path:
             put(name, data)
         # [Content_Types].xml already maps *.xml to application/xml, which covers the part.
         put(RIBBON_PART, ribbon)
-    os.replace(partial, target)
-    return target
 
 
 # --- install (Windows) -------------------------------------------------------------------
@@ -273,10 +282,10 @@ def install_addin(
     xlstart.mkdir(parents=True, exist_ok=True)
     target = xlstart / ADDIN_NAME
     try:
-        if xlam is None:
-            build_addin(target)
-        else:
-            shutil.copyfile(xlam, target)
+        # Excel opens every file in XLSTART: build elsewhere, then copy in one step.
+        with tempfile.TemporaryDirectory(prefix="miedx-addin-") as tmp:
+            source = xlam or build_addin(Path(tmp) / ADDIN_NAME)
+            shutil.copyfile(source, target)
     except PermissionError as exc:
         raise AddinError(
             f"{target} に書き込めません。Excel をすべて閉じてから、もう一度実行してください。"

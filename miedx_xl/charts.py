@@ -11,10 +11,18 @@ from dataclasses import dataclass
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.layout import Layout, ManualLayout
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+)
 from openpyxl.worksheet.worksheet import Worksheet
 
-CHART_WIDTH_CM = 16.0
-CHART_HEIGHT_CM = 8.5
+CHART_WIDTH_CM = 16
+CHART_HEIGHT_CM = 9
 
 
 @dataclass(frozen=True)
@@ -57,8 +65,15 @@ def _labels(show_value: bool) -> DataLabelList:
     )
 
 
+def chart_title(text: str, size_pt: int = 12) -> Title:
+    """A chart title in bold `size_pt` points (the default is too large for A4 pages)."""
+    props = CharacterProperties(sz=size_pt * 100, b=True)
+    para = Paragraph(pPr=ParagraphProperties(defRPr=props), r=[RegularTextRun(rPr=props, t=text)])
+    return Title(tx=Text(rich=RichText(p=[para])), overlay=False)
+
+
 def _finish(chart: BarChart | LineChart, title: str, y_title: str, legend: bool) -> None:
-    chart.title = title
+    chart.title = chart_title(title)
     chart.y_axis.title = y_title
     chart.width = CHART_WIDTH_CM
     chart.height = CHART_HEIGHT_CM
@@ -66,7 +81,7 @@ def _finish(chart: BarChart | LineChart, title: str, y_title: str, legend: bool)
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.y_axis.scaling.min = 0
-    if legend:
+    if legend and chart.legend is not None:
         chart.legend.position = "b"
     else:
         chart.legend = None
@@ -102,11 +117,13 @@ def line_chart(block: Block, title: str, y_title: str) -> LineChart:
     for ref in block.series_refs():
         chart.add_data(ref, titles_from_data=True)
     chart.set_categories(block.categories())
-    for series in chart.series:
+    for i, series in enumerate(chart.series):
         series.smooth = False
         series.marker.symbol = "circle"
         series.marker.size = 7
         series.dLbls = _labels(show_value=True)
+        # Close values (42.5 vs 42.4) would overprint: first series above, others below.
+        series.dLbls.position = "t" if i == 0 else "b"
     chart.dataLabels = _labels(show_value=True)
     _finish(chart, title, y_title, legend=True)
     return chart

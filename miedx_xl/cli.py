@@ -98,6 +98,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_addin(args: argparse.Namespace) -> int:
+    """Build the Excel add-in (any OS) or install it for this Windows user."""
+    from miedx_xl.addin import build_addin, install_addin
+
+    if args.action == "build":
+        print(build_addin(Path(args.out)))
+    else:
+        print(install_addin().text())
+    return 0
+
+
 def _progress(label: str) -> Callable[[int, int], None]:
     def show(done: int, total: int) -> None:
         if not sys.stderr.isatty():
@@ -172,6 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("master", metavar="MASTER.xlsx")
     rep.add_argument("--pdf", required=True, metavar="OUT.pdf")
     rep.set_defaults(func=cmd_report)
+
+    add = sub.add_parser(
+        "addin",
+        help="Excel アドイン（miedx.xlam）を作る／この PC の Excel に入れる",
+        description="Example: miedx-xl addin build --out workbooks ; miedx-xl addin install",
+    )
+    add.add_argument("action", choices=["build", "install"])
+    add.add_argument("--out", default="workbooks", help="build の出力先（フォルダか .xlam）")
+    add.set_defaults(func=cmd_addin)
     return parser
 
 

@@ -106,3 +106,14 @@ def test_python_dash_m_runs(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert len(list(tmp_path.glob("R4_*.xlsx"))) == 3
+
+
+def test_addin_build_and_install_on_linux(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["addin", "build", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "miedx.xlam").stat().st_size > 10_000
+    capsys.readouterr()
+    if sys.platform != "win32":
+        assert main(["addin", "install"]) == 2
+        assert "Windows" in capsys.readouterr().err

@@ -1,0 +1,1074 @@
+"""The master workbook (取りまとめ表) of a fiscal year, its PDF, and reading it back as a plan.
+
+Sheets: 概要 (資料２－２), 進捗管理表 (資料２－２－１), 指標 with native charts (資料２),
+提出状況 and チェック結果. Every sheet prints A4 landscape, one page wide, with its title and
+header rows repeated. Computed figures are written as values (openpyxl formulas would have no
+cached value for a reader), and every division-supplied text goes through `sheets.put`, so
+text that looks like a formula stays text.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import python_calamine as pc
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+from miedx_xl.charts import CHART_HEIGHT_CM, Block, bar_chart, line_chart
+from miedx_xl.consolidate import (
+    STATE_DUPLICATE,
+    STATE_MISSING,
+    STATE_NEEDS_FIX,
+    STATE_SUBMITTED,
+    Consolidation,
+)
+from miedx_xl.layout import ASSESSMENTS
+from miedx_xl.mark import SEVERITY_JA
+from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year, parse_number
+from miedx_xl.office import convert
+from miedx_xl.plan import (
+    ACTOR_HEADINGS,
+    Plan,
+    PlanError,
+    assessment_column,
+    issues_column,
+    load_plan,
+    period_fiscal_year,
+    schedule_column,
+    status_column,
+)
+from miedx_xl.planbook import policy_text
+from miedx_xl.sheets import (
+    BOX,
+    FONT_NAME,
+    HEADER_FILL,
+    HEADER_FONT,
+    WRAP_TOP,
+    landscape_a4,
+    put,
+    save_atomic,
+)
+
+SUMMARY_SHEET = "概要"
+PROGRESS_SHEET = "進捗管理表"
+INDICATOR_SHEET = "指標"
+SUBMISSION_SHEET = "提出状況"
+FINDING_SHEET = "チェック結果"
+MASTER_SHEETS = (SUMMARY_SHEET, PROGRESS_SHEET, INDICATOR_SHEET, SUBMISSION_SHEET, FINDING_SHEET)
+
+TITLE_ROW = 1
+HEADER_ROW = 2
+PRINT_TITLES = f"{TITLE_ROW}:{HEADER_ROW}"
+RELISTED_MARK = "（再掲）"
+REFERENCE_MARK = "（参考）"
+INFERRED_MARK = "（推定）"
+SCHEDULE_LABEL = "予定"
+"""Heading word of the schedule columns (スケジュール does not fit a column of phase words)."""
+BLANK_ASSESSMENT = "未記入"
+OTHER_ASSESSMENT = "その他"
+MISSING_NOTE = "（値がないため、削減は計算していません）"
+PLAN_ID_LABEL = "計画ID"
+FY_LABEL = "対象年度"
+
+FONT_PT = 10
+# Explicit sizes: a font without one prints in LibreOffice at its own default size.
+TEXT_FONT = Font(name=FONT_NAME, size=FONT_PT)
+HEAD_FONT = Font(name=FONT_NAME, size=FONT_PT, bold=True, color=HEADER_FONT.color)
+TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True)
+BOLD_FONT = Font(name=FONT_NAME, size=FONT_PT, bold=True)
+NOTE_FONT = Font(name=FONT_NAME, size=9, color="595959")
+AREA_FILL = PatternFill("solid", fgColor="BDD7EE")
+ACTOR_FILL = PatternFill("solid", fgColor="DDEBF7")
+LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
+STATE_FILLS = {
+    STATE_SUBMITTED: PatternFill("solid", fgColor="E2EFDA"),
+    STATE_MISSING: PatternFill("solid", fgColor="D9D9D9"),
+    STATE_NEEDS_FIX: PatternFill("solid", fgColor="FFC7CE"),
+    STATE_DUPLICATE: PatternFill("solid", fgColor="FFEB9C"),
+}
+SEVERITY_FILLS = {
+    "error": PatternFill("solid", fgColor="FFC7CE"),
+    "warning": PatternFill("solid", fgColor="FFEB9C"),
+}
+BAND_ROWS = math.ceil(CHART_HEIGHT_CM / 2.54 * 72 / 15) + 2
+"""Rows of one chart band on the 指標 sheet (a chart's height in 15 pt rows, and a gap)."""
+CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
+
+RPA_BEFORE = "rpa_hours_before"
+RPA_AFTER = "rpa_hours_after"
+COPIES = "copies_per_month_digital_reform_division"
+CARD_MIE = "mynumber_card_rate_mie"
+CARD_NATIONAL = "mynumber_card_rate_national"
+
+PX_PER_UNIT = 7.0
+"""Pixels per unit of Excel column width (the width of '0' in the default 11 pt font)."""
+CJK_EM_PX = 4 / 3
+"""Pixels per point of a full-width character (one em, at 96 dpi)."""
+LINE_EM = 1.45
+"""Line height in em of wrapped CJK text (Noto Sans CJK, which LibreOffice uses, is tall)."""
+
+
+class MasterError(ValueError):
+    """The file is not a master workbook written by `write_master`, or cannot be used as one."""
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+_FULL_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def area_label(no: int) -> str:
+    """An area's number as printed in the report: 1 -> （１）."""
+    return f"（{str(no).translate(_FULL_DIGITS)}）"
+
+
+def _text(value: Any) -> str:
+    """A cell's text: '' for None / NaN / pandas NA, integral floats without '.0'."""
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def percent_reduction(before: float, after: float, digits: int) -> float:
+    """(before − after) / before in percent, rounded half up to `digits` decimals."""
+    exact = (Decimal(str(before)) - Decimal(str(after))) / Decimal(str(before)) * 100
+    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+
+
+def text_height(text: str, width: float, size_pt: float = FONT_PT) -> float:
+    """Points a text needs when wrapped in a cell `width` column units wide."""
+    per_line = max((width * PX_PER_UNIT - 4) / (size_pt * CJK_EM_PX / 2), 2.0)
+    lines = sum(max(1, math.ceil(_display_width(par) / per_line)) for par in text.split("\n"))
+    return lines * size_pt * LINE_EM + 3
+
+
+def _column_width(ws: Worksheet, col: int) -> float:
+    return float(ws.column_dimensions[get_column_letter(col)].width or 8.43)
+
+
+def fit_rows(ws: Worksheet, first: int, last: int) -> None:
+    """Set each row's height to its tallest wrapped text (neither Excel nor LibreOffice
+    sizes rows of a written file, and none sizes merged cells)."""
+    spans = {
+        (rng.min_row, rng.min_col): sum(
+            _column_width(ws, c) for c in range(rng.min_col, rng.max_col + 1)
+        )
+        for rng in ws.merged_cells.ranges
+        if rng.min_row == rng.max_row
+    }
+    for r in range(first, last + 1):
+        need = 0.0
+        for cell in ws[r]:
+            if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+                continue
+            col = int(cell.column or 1)
+            width = spans.get((r, col), _column_width(ws, col))
+            need = max(need, text_height(cell.value, width, float(cell.font.sz or FONT_PT)))
+        if need > 15:
+            ws.row_dimensions[r].height = round(need, 1)
+
+
+def _title(ws: Worksheet, text: str) -> None:
+    # Not merged: the title overflows to the right over the empty cells of row 1.
+    cell = put(ws, TITLE_ROW, 1, text)
+    cell.font = TITLE_FONT
+    cell.alignment = Alignment(vertical="center")
+    ws.row_dimensions[TITLE_ROW].height = 24
+
+
+def _header(ws: Worksheet, row: int, labels: Sequence[str], first_col: int = 1) -> None:
+    for c, label in enumerate(labels, start=first_col):
+        cell = put(ws, row, c, label)
+        cell.fill = HEADER_FILL
+        cell.font = HEAD_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = BOX
+
+
+def _body(ws: Worksheet, row: int, values: Sequence[Any], first_col: int = 1) -> None:
+    for c, value in enumerate(values, start=first_col):
+        cell = put(ws, row, c, value)
+        cell.font = TEXT_FONT
+        cell.alignment = WRAP_TOP
+        cell.border = BOX
+
+
+def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
+    for c, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+
+
+def _page(ws: Worksheet, title: str) -> None:
+    fit_rows(ws, HEADER_ROW, ws.max_row)
+    landscape_a4(ws, PRINT_TITLES)
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    # &A sheet name, &P page, &N pages; a literal & is written &&.
+    head, foot = ws.oddHeader, ws.oddFooter
+    if head is not None and foot is not None:
+        head.left.text = title.replace("&", "&&")
+        head.right.text = "&A"
+        foot.center.text = "&P / &N"
+
+
+def _band(ws: Worksheet, row: int, text: str, last_col: int, fill: PatternFill) -> None:
+    """A heading row across the table (area or actor)."""
+    for c in range(1, last_col + 1):
+        cell = ws.cell(row=row, column=c)
+        cell.fill = fill
+        cell.border = BOX
+    cell = put(ws, row, 1, text)
+    cell.font = BOLD_FONT
+    cell.alignment = Alignment(vertical="center")
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
+
+
+def _note(ws: Worksheet, row: int, text: str) -> None:
+    cell = put(ws, row, 1, text)
+    cell.font = NOTE_FONT
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_master(result: Consolidation, out: Path) -> Path:
+    """Write the master workbook of `result` to `out` (an earlier file is kept as a backup)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = SUMMARY_SHEET
+    _write_summary(ws, result)
+    _write_progress(wb.create_sheet(PROGRESS_SHEET), result)
+    _write_indicators(wb.create_sheet(INDICATOR_SHEET), result)
+    _write_submissions(wb.create_sheet(SUBMISSION_SHEET), result)
+    _write_findings(wb.create_sheet(FINDING_SHEET), result)
+    wb.properties.title = f"{result.plan.name} {result.fy.label_ja()} 取りまとめ表"
+    wb.properties.creator = "miedx_xl"
+    run_at = _run_time(result.run_at)
+    if run_at is not None:
+        wb.properties.created = run_at
+    if out.exists():
+        keep_backup(out)
+    save_atomic(wb, out)
+    return out
+
+
+def _run_time(text: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when
+
+
+def keep_backup(path: Path) -> Path:
+    """Copy `path` to `<stem>_YYYYMMDD-HHMMSS<suffix>` beside it (its own time); never overwrite."""
+    stamp = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 10_000):
+        extra = "" if n == 1 else f"-{n}"
+        backup = path.with_name(f"{path.stem}_{stamp}{extra}{path.suffix}")
+        try:
+            with path.open("rb") as src, backup.open("xb") as dst:
+                shutil.copyfileobj(src, dst)
+        except FileExistsError:
+            continue
+        shutil.copystat(path, backup)
+        return backup
+    raise MasterError(
+        f"{path.name} のバックアップ名が尽きました。古いバックアップを整理してください。"
+    )
+
+
+# ----------------------------------------------------------------------------------- 概要
+
+
+def _write_summary(ws: Worksheet, result: Consolidation) -> None:
+    plan, fy = result.plan, result.fy
+    lead, head = f"lead_{fy}", f"headline_{fy}"
+    _title(ws, f"{plan.name}　{fy.label_ja()}の取組状況（概要）")
+    _header(ws, HEADER_ROW, ["番号", "個別取組", f"リード文（{fy}）", f"主な成果（{fy}）"])
+    row = HEADER_ROW
+    missing = 0
+    for _, area in plan.areas.sort_values("no").iterrows():
+        row += 1
+        lead_text = _text(area.get(lead))
+        head_text = _text(area.get(head))
+        if not lead_text or not head_text:
+            missing += 1
+        _body(ws, row, [area_label(int(area["no"])), area["title"], lead_text, head_text])
+    if missing:
+        row += 1
+        _note(
+            ws,
+            row,
+            f"※空欄は、{fy.label_ja()}のリード文・主な成果が計画データにないことを示します。",
+        )
+    row += 2
+    counts = {state: 0 for state in STATE_FILLS}
+    for sub in result.submissions:
+        counts[sub.state] = counts.get(sub.state, 0) + 1
+    report = result.report
+    facts = [
+        ("計画名", plan.name),
+        (PLAN_ID_LABEL, plan.id),
+        ("計画期間", f"{plan.first_fy.label_ja()}～{plan.last_fy.label_ja()}"),
+        (FY_LABEL, fy.label_ja()),
+        ("取りまとめ日時", result.run_at),
+        ("提出状況", "、".join(f"{state} {n} 件" for state, n in counts.items())),
+        (
+            "チェック結果",
+            f"エラー {report.count('error')} 件、警告 {report.count('warning')} 件、"
+            f"情報 {report.count('info')} 件",
+        ),
+    ]
+    for label, value in facts:
+        _body(ws, row, [label, value])
+        ws.cell(row=row, column=1).fill = LABEL_FILL
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
+        row += 1
+    _widths(ws, [12, 34, 64, 64])
+    _page(ws, plan.name)
+
+
+# ------------------------------------------------------------------------------ 進捗管理表
+
+
+@dataclass(frozen=True)
+class _Column:
+    key: str
+    label: str
+    width: float
+    centered: bool = False
+
+
+def _progress_columns(plan: Plan, fy: FiscalYear) -> list[_Column]:
+    m = plan.measures
+    inferred = "schedule_inferred" in m and bool(m["schedule_inferred"].fillna(False).any())
+    mark = f"\n{INFERRED_MARK}" if inferred else ""
+    # 自己評価 of the year always has a column (empty until divisions report); earlier
+    # years' 自己評価 and any year's 課題 only when the plan holds them.
+    assessed = sorted(_years_of(m.columns, "assessment") | {fy})
+    issues = sorted(_years_of(m.columns, "issues"))
+    return [
+        _Column("no", "NO", 5, True),
+        _Column("policy", "基本方針", 8, True),
+        _Column("title", "取組内容", 28),
+        _Column("division", "担当課", 13),
+        *[
+            _Column(schedule_column(y), f"{SCHEDULE_LABEL}\n{y}{mark}", 7.5, True)
+            for y in plan.fiscal_years
+        ],
+        *[_Column(status_column(y), f"取組状況（{y}）", 50) for y in plan.status_years()],
+        *[_Column(assessment_column(y), f"自己評価（{y}）", 9, True) for y in assessed],
+        *[_Column(issues_column(y), f"課題・今後の方向性（{y}）", 30) for y in issues],
+    ]
+
+
+def _years_of(columns: Iterable[str], kind: str) -> set[FiscalYear]:
+    """Fiscal years of the `<kind>_R<n>` columns of the measures table."""
+    years = set()
+    for column in columns:
+        if column.startswith(f"{kind}_"):
+            fy = parse_fiscal_year(column.removeprefix(f"{kind}_")).value
+            if fy is not None:
+                years.add(fy)
+    return years
+
+
+def _cell_of(row: pd.Series, key: str, original: pd.Series | None) -> str:
+    """A text field of a measure row; a re-listed row shows its original's when it has none."""
+    value = _text(row.get(key))
+    if not value and original is not None:
+        value = _text(original.get(key))
+    return value
+
+
+def _write_progress(ws: Worksheet, result: Consolidation) -> None:
+    plan, fy = result.plan, result.fy
+    columns = _progress_columns(plan, fy)
+    last = len(columns)
+    _title(ws, f"{plan.name}　進捗管理表（{fy.label_ja()}）")
+    _header(ws, HEADER_ROW, [c.label for c in columns])
+    _widths(ws, [c.width for c in columns])
+    measures = plan.measures.sort_values("order")
+    originals = {int(r["no"]): r for _, r in plan.own_measures().iterrows()}
+    row = HEADER_ROW
+    for _, area in plan.areas.sort_values("no").iterrows():
+        no = int(area["no"])
+        row += 1
+        _band(ws, row, f"{area_label(no)}{area['title']}", last, AREA_FILL)
+        overviews = plan.overviews[plan.overviews["area"] == no]
+        for key, label in (("current", "①現状・課題"), ("approach", "②本計画での取組概要")):
+            for _, ov in overviews.iterrows():
+                text = _text(ov[key])
+                if not text:
+                    continue
+                row += 1
+                _overview_row(ws, row, f"{label}\n■{ov['actor']}", text, last)
+        group: tuple[str, bool] | None = None
+        for _, m in measures[measures["area"] == no].iterrows():
+            reference = bool(m["reference"])
+            if (m["actor"], reference) != group:
+                group = (m["actor"], reference)
+                heading = ACTOR_HEADINGS.get(m["actor"], f"■{m['actor']}の取組")
+                row += 1
+                _band(ws, row, heading + (REFERENCE_MARK if reference else ""), last, ACTOR_FILL)
+            row += 1
+            relisted = int(m["relisted_of"])
+            original = originals.get(relisted) if relisted else None
+            values: list[Any] = []
+            for col in columns:
+                if col.key == "no":
+                    values.append(int(m["no"]))
+                elif col.key == "policy":
+                    values.append(policy_text(m["policy"]))
+                elif col.key == "title":
+                    values.append(m["title"] + (RELISTED_MARK if relisted or reference else ""))
+                elif col.key == "division":
+                    values.append(plan.division_name(m["division"], fy))
+                else:
+                    values.append(_cell_of(m, col.key, original))
+            _body(ws, row, values)
+            for c, col in enumerate(columns, start=1):
+                if col.centered:
+                    ws.cell(row=row, column=c).alignment = CENTER
+    if any(INFERRED_MARK in c.label for c in columns):
+        row += 2
+        _note(
+            ws,
+            row,
+            f"※スケジュール欄の{INFERRED_MARK}：報告書には段階の語だけが記載され年度の区切りが"
+            "失われているため、語の順に年度へ割り当て、最後の語を計画の最終年度まで延ばしています。",
+        )
+    _page(ws, plan.name)
+
+
+def _overview_row(ws: Worksheet, row: int, label: str, text: str, last: int) -> None:
+    for c in range(1, last + 1):
+        ws.cell(row=row, column=c).border = BOX
+    head = put(ws, row, 1, label)
+    head.font = BOLD_FONT
+    head.fill = LABEL_FILL
+    head.alignment = WRAP_TOP
+    body = put(ws, row, 5, text)
+    body.font = TEXT_FONT
+    body.alignment = WRAP_TOP
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
+    ws.merge_cells(start_row=row, start_column=5, end_row=row, end_column=last)
+
+
+# ----------------------------------------------------------------------------------- 指標
+
+
+def period_label(period: str) -> str:
+    """A column heading for an indicator period: R3 -> R3年度, 2022-03-01 -> 2022年3月1日時点."""
+    fy = parse_fiscal_year(period).value
+    if fy is not None and period.upper().startswith("R"):
+        return f"{fy}年度"
+    parts = [int(p) for p in period.split("-")]
+    if len(parts) == 3:
+        return f"{parts[0]}年{parts[1]}月{parts[2]}日時点"
+    return f"{parts[0]}年{parts[1]}月時点"
+
+
+_PERIOD_FY = re.compile(r"^(R\d+)年度$")
+_PERIOD_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?時点$")
+
+
+def period_of_label(label: str) -> str | None:
+    """The indicator period a column heading stands for (None when it is no period)."""
+    text = nfkc(label).replace(" ", "")
+    if m := _PERIOD_FY.match(text):
+        return m[1]
+    if m := _PERIOD_DATE.match(text):
+        year, month, day = m[1], int(m[2]), m[3]
+        return f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else "")
+    return None
+
+
+def _period_key(period: str) -> tuple[int, int, str]:
+    is_fy = parse_fiscal_year(period).value is not None and period.upper().startswith("R")
+    return (period_fiscal_year(period).reiwa, 0 if is_fy else 1, period)
+
+
+def _number_format(value: float, approx: bool) -> str:
+    decimals = 0 if float(value).is_integer() else min(len(repr(float(value)).split(".")[1]), 3)
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return f'"約"{fmt}' if approx else fmt
+
+
+INDICATOR_FIXED = ("指標名", "単位")
+INDICATOR_TAIL = ("備考", "個別取組", "取組NO", "指標ID")
+
+
+def _write_indicators(ws: Worksheet, result: Consolidation) -> None:
+    plan, fy = result.plan, result.fy
+    ind = plan.indicators
+    periods = sorted(set(ind["period"].astype(str)), key=_period_key) if len(ind) else []
+    labels = [*INDICATOR_FIXED, *[period_label(p) for p in periods], *INDICATOR_TAIL]
+    first_period_col = len(INDICATOR_FIXED) + 1
+    _title(ws, f"{plan.name}　指標（{fy.label_ja()}まで）")
+    _header(ws, HEADER_ROW, labels)
+    _widths(ws, [40, 8, *[10] * len(periods), 36, 7, 7, 30])
+    row = HEADER_ROW
+    for ind_id, group in ind.groupby("id", sort=False):
+        row += 1
+        first = group.iloc[0]
+        values = [
+            (str(v["period"]), float(v["value"]), bool(v["approx"]), _text(v["note"]))
+            for v in group.to_dict("records")
+        ]
+        by_period = {period: (value, approx) for period, value, approx, _ in values}
+        notes = [f"{period_label(period)}：{note}" for period, _, _, note in values if note]
+        area = int(first["area"])
+        measure = int(first["measure"])
+        _body(
+            ws,
+            row,
+            [
+                first["name"],
+                first["unit"],
+                *[None] * len(periods),
+                "\n".join(notes),
+                area_label(area) if area else "",
+                measure or "",
+                str(ind_id),
+            ],
+        )
+        id_cell = ws.cell(row=row, column=len(labels))
+        id_cell.font = NOTE_FONT
+        id_cell.alignment = Alignment(vertical="top", shrink_to_fit=True)
+        for i, period in enumerate(periods):
+            if period not in by_period:
+                continue
+            value, approx = by_period[period]
+            cell = ws.cell(row=row, column=first_period_col + i)
+            cell.value = value
+            cell.number_format = _number_format(value, approx)
+    last_table_row = row
+    ws.row_breaks.append(Break(id=last_table_row + 1))
+    row = last_table_row + 2
+    cell = put(ws, row, 1, "■ 集計（計算値）と図　※図はそれぞれ左の表の値を参照しています")
+    cell.font = Font(name=FONT_NAME, bold=True, size=12)
+    # One band per chart: its value table on the left, the chart beside it; two bands a page.
+    tops = [row + 2 + i * BAND_ROWS for i in range(4)]
+    _, rpa = _rpa_block(ws, tops[0], result)
+    _, copies = _copies_block(ws, tops[1], result)
+    _, card = _card_block(ws, tops[2], result)
+    _, assess = _assessment_block(ws, tops[3], result)
+    # Break one row above the band: LibreOffice draws a chart's frame on both pages otherwise.
+    ws.row_breaks.append(Break(id=tops[2] - 2))
+    charts = [
+        bar_chart(rpa, "図1　ＲＰＡ導入前後の延べ年間作業時間", "時間"),
+        bar_chart(copies, "図2　コピー使用枚数（月平均）", "枚"),
+        line_chart(card, "図3　マイナンバーカード交付率", "%"),
+        bar_chart(assess, f"図4　自己評価別の取組数（{fy}）", "取組数", stacked=True),
+    ]
+    chart_col = get_column_letter(max(b.last_col for b in (rpa, copies, card, assess)) + 2)
+    for top, chart in zip(tops, charts, strict=True):
+        ws.add_chart(chart, f"{chart_col}{top}")
+    _page(ws, plan.name)
+
+
+def _indicator_value(plan: Plan, ind_id: str, period: str) -> float | None:
+    ind = plan.indicators
+    hit = ind[(ind["id"] == ind_id) & (ind["period"].astype(str) == period)]
+    return float(hit["value"].to_numpy(dtype=float)[0]) if len(hit) else None
+
+
+def _block_title(ws: Worksheet, row: int, text: str, note: str = "") -> None:
+    put(ws, row, 1, text).font = BOLD_FONT
+    if note:
+        _note(ws, row + 1, note)
+
+
+def _value_row(ws: Worksheet, row: int, label: str, values: Sequence[float | int | None]) -> None:
+    _body(ws, row, [label, *values])
+    ws.cell(row=row, column=1).fill = LABEL_FILL
+    for c, v in enumerate(values, start=2):
+        if v is not None:
+            ws.cell(row=row, column=c).number_format = _number_format(float(v), False)
+
+
+def _rpa_totals(result: Consolidation) -> tuple[float | None, float | None, str]:
+    """Hours before/after this year: summed from this year's RPA rows, else the indicators."""
+    rpa = result.rpa
+    fy = str(result.fy)
+    if len(rpa) and {"hours_before", "hours_after"} <= set(rpa.columns):
+        rows = rpa[rpa["fy"].astype(str) == fy] if "fy" in rpa.columns else rpa
+        before = pd.to_numeric(rows["hours_before"], errors="coerce")
+        after = pd.to_numeric(rows["hours_after"], errors="coerce")
+        both = before.notna() & after.notna()
+        if both.any():
+            return (
+                float(before[both].sum()),
+                float(after[both].sum()),
+                f"{int(both.sum())}業務の合計（{fy}の提出から集計）",
+            )
+    before_v = _indicator_value(result.plan, RPA_BEFORE, fy)
+    after_v = _indicator_value(result.plan, RPA_AFTER, fy)
+    return before_v, after_v, f"指標「{RPA_BEFORE}」「{RPA_AFTER}」の{fy}の値"
+
+
+def _rpa_block(ws: Worksheet, row: int, result: Consolidation) -> tuple[int, Block]:
+    before, after, source = _rpa_totals(result)
+    gap = "" if before is not None and after is not None else MISSING_NOTE
+    title = f"ＲＰＡ導入の効果（延べ年間作業時間、{result.fy}）"
+    _block_title(ws, row, title, f"出典：{source}{gap}")
+    header = row + 2
+    _header(ws, header, ["区分", "時間"])
+    _value_row(ws, header + 1, "導入前", [before])
+    _value_row(ws, header + 2, "導入後", [after])
+    saved = pct = None
+    if before is not None and after is not None:
+        saved = before - after
+        pct = percent_reduction(before, after, 1) if before else None
+    _value_row(ws, header + 3, "削減時間", [saved])
+    _value_row(ws, header + 4, "削減率（%）", [pct])
+    block = Block(ws, header, header + 1, header + 2, 1, 2, 2)
+    return header + 4, block
+
+
+def _copies_block(ws: Worksheet, row: int, result: Consolidation) -> tuple[int, Block]:
+    fy = result.fy
+    prev = FiscalYear(fy.reiwa - 1) if fy.reiwa > 1 else fy
+    before = _indicator_value(result.plan, COPIES, str(prev))
+    after = _indicator_value(result.plan, COPIES, str(fy))
+    names = result.plan.indicators.loc[result.plan.indicators["id"] == COPIES, "name"]
+    name = str(names.iloc[0]) if len(names) else COPIES
+    gap = "" if before is not None and after is not None else MISSING_NOTE
+    _block_title(ws, row, f"コピー使用枚数（月平均、{prev}・{fy}）", f"出典：指標「{name}」{gap}")
+    header = row + 2
+    _header(ws, header, ["年度", "枚数"])
+    _value_row(ws, header + 1, f"{prev}年度", [before])
+    _value_row(ws, header + 2, f"{fy}年度", [after])
+    saved = pct = None
+    if before is not None and after is not None:
+        saved = before - after
+        pct = percent_reduction(before, after, 0) if before else None
+    _value_row(ws, header + 3, "削減枚数", [saved])
+    _value_row(ws, header + 4, "削減率（%）", [None if pct is None else int(pct)])
+    return header + 4, Block(ws, header, header + 1, header + 2, 1, 2, 2)
+
+
+def _date_label(period: str) -> str:
+    return period_label(period).removesuffix("時点")
+
+
+def _card_block(ws: Worksheet, row: int, result: Consolidation) -> tuple[int, Block]:
+    ind = result.plan.indicators
+    series = {
+        key: {
+            str(p): float(v)
+            for p, v in zip(
+                ind.loc[ind["id"] == key, "period"], ind.loc[ind["id"] == key, "value"], strict=True
+            )
+        }
+        for key in (CARD_MIE, CARD_NATIONAL)
+    }
+    periods = sorted(set(series[CARD_MIE]) | set(series[CARD_NATIONAL]), key=_period_key)
+    _block_title(
+        ws,
+        row,
+        "マイナンバーカード交付率（%）",
+        "出典：指標「三重県のマイナンバーカード普及率・交付率」「全国のマイナンバーカード交付率」"
+        "（2020年4月1日の三重県の値は普及率）",
+    )
+    header = row + 2
+    _header(ws, header, ["時点", "三重県", "全国"])
+    r = header
+    for period in periods:
+        r += 1
+        _value_row(
+            ws,
+            r,
+            _date_label(period),
+            [series[CARD_MIE].get(period), series[CARD_NATIONAL].get(period)],
+        )
+    last = max(r, header + 1)
+    return last, Block(ws, header, header + 1, last, 1, 2, 3)
+
+
+def assessment_counts(result: Consolidation) -> tuple[list[str], list[tuple[int, list[int]]]]:
+    """Measures per area by self-assessment of the year (blank counts as 未記入)."""
+    plan, fy = result.plan, result.fy
+    col = assessment_column(fy)
+    originals = {int(r["no"]): r for _, r in plan.own_measures().iterrows()}
+    words: list[str] = []
+    for _, m in plan.numbered().iterrows():
+        relisted = int(m["relisted_of"])
+        word = _cell_of(m, col, originals.get(relisted) if relisted else None).strip()
+        words.append(word)
+    kinds = [*ASSESSMENTS, BLANK_ASSESSMENT]
+    if any(w and w not in ASSESSMENTS for w in words):
+        kinds.append(OTHER_ASSESSMENT)
+    rows: list[tuple[int, list[int]]] = []
+    areas = [int(a) for a in plan.numbered()["area"]]
+    for area in sorted(int(a) for a in plan.areas["no"]):
+        counts = dict.fromkeys(kinds, 0)
+        for a, w in zip(areas, words, strict=True):
+            if a != area:
+                continue
+            key = w if w in ASSESSMENTS else (BLANK_ASSESSMENT if not w else OTHER_ASSESSMENT)
+            counts[key] += 1
+        rows.append((area, [counts[k] for k in kinds]))
+    return kinds, rows
+
+
+def _assessment_block(ws: Worksheet, row: int, result: Consolidation) -> tuple[int, Block]:
+    kinds, rows = assessment_counts(result)
+    _block_title(
+        ws,
+        row,
+        f"自己評価別の取組数（{result.fy}、個別取組別）",
+        f"NO 1～{int(result.plan.numbered()['no'].max())} を数えています"
+        "（再掲の取組は再掲元の自己評価、（参考）の行は数えません）。",
+    )
+    header = row + 2
+    _header(ws, header, ["個別取組", *kinds])
+    r = header
+    for area, counts in rows:
+        r += 1
+        _value_row(ws, r, area_label(area), counts)
+    totals = [sum(c[i] for _, c in rows) for i in range(len(kinds))]
+    _value_row(ws, r + 1, "合計", totals)
+    return r + 1, Block(ws, header, header + 1, max(r, header + 1), 1, 2, 1 + len(kinds))
+
+
+# ------------------------------------------------------------------------ 提出状況, チェック結果
+
+
+def _write_submissions(ws: Worksheet, result: Consolidation) -> None:
+    labels = ["担当課", "状態", "ファイル", "受付日時", "SHA-256", "反映行数", "エラー", "警告"]
+    _title(ws, f"提出状況（{result.fy.label_ja()}）")
+    _header(ws, HEADER_ROW, labels)
+    row = HEADER_ROW
+    for sub in result.submissions:
+        row += 1
+        _body(
+            ws,
+            row,
+            [
+                sub.division,
+                sub.state,
+                sub.file,
+                sub.received,
+                sub.digest,
+                sub.rows,
+                sub.errors,
+                sub.warnings,
+            ],
+        )
+        fill = STATE_FILLS.get(sub.state)
+        if fill is not None:
+            ws.cell(row=row, column=2).fill = fill
+    if not result.submissions:
+        _note(ws, row + 1, "提出の記録はありません。")
+    _widths(ws, [22, 9, 40, 24, 36, 9, 7, 7])
+    _page(ws, result.plan.name)
+
+
+def _write_findings(ws: Worksheet, result: Consolidation) -> None:
+    labels = ["重要度", "コード", "ファイル", "シート", "セル", "内容"]
+    _title(ws, f"チェック結果（{result.fy.label_ja()}の取りまとめ）")
+    _header(ws, HEADER_ROW, labels)
+    row = HEADER_ROW
+    for f in result.report.sorted():
+        row += 1
+        _body(
+            ws,
+            row,
+            [SEVERITY_JA[f.severity], f.code, f.file, f.sheet or "", f.cell or "", f.message_ja],
+        )
+        fill = SEVERITY_FILLS.get(f.severity)
+        if fill is not None:
+            ws.cell(row=row, column=1).fill = fill
+    if not len(result.report):
+        _note(ws, row + 1, "問題は見つかりませんでした。")
+    _widths(ws, [8, 22, 40, 12, 8, 80])
+    _page(ws, result.plan.name)
+
+
+# ----------------------------------------------------------------------------------- PDF
+
+
+def write_report(master: Path, pdf: Path) -> Path:
+    """Convert the master workbook to a PDF (A4 landscape from its print set-up) at `pdf`."""
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="miedx-pdf-") as tmp:
+        (made,) = convert([master], Path(tmp), to="pdf")
+        fd, part = tempfile.mkstemp(prefix=".~tmp-", suffix=".pdf", dir=pdf.parent)
+        os.close(fd)
+        try:
+            shutil.copyfile(made, part)
+            os.replace(part, pdf)
+        except BaseException:
+            Path(part).unlink(missing_ok=True)
+            raise
+    return pdf
+
+
+# ------------------------------------------------------------------------------- reading
+
+
+def read_master_plan(path: Path) -> Plan:
+    """Read a master workbook back into a plan (measures, statuses, indicator values)."""
+    try:
+        book = pc.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own types for every kind of bad file
+        raise MasterError(f"{path.name} を取りまとめ表として開けません（{exc}）。") from exc
+    missing = [
+        s for s in (SUMMARY_SHEET, PROGRESS_SHEET, INDICATOR_SHEET) if s not in book.sheet_names
+    ]
+    if missing:
+        raise MasterError(
+            f"{path.name} は取りまとめ表ではありません"
+            f"（シート「{'」「'.join(missing)}」がありません）。"
+        )
+
+    def rows(sheet: str) -> list[list[Any]]:
+        values: list[list[Any]] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        return values
+
+    summary = rows(SUMMARY_SHEET)
+    facts = {nfkc(_text(r[0])): r[1] for r in summary if len(r) > 1 and _text(r[0])}
+    plan_id = _text(facts.get(PLAN_ID_LABEL)).strip()
+    fy = parse_fiscal_year(facts.get(FY_LABEL)).value
+    if not plan_id or fy is None:
+        raise MasterError(
+            f"{path.name} は取りまとめ表ではありません（「{SUMMARY_SHEET}」シートに"
+            f"「{PLAN_ID_LABEL}」「{FY_LABEL}」がありません）。"
+        )
+    base = load_plan()
+    if plan_id != base.id:
+        raise MasterError(
+            f"{path.name} の計画ID「{plan_id}」は組み込みの計画「{base.id}」と異なるため"
+            "読み込めません。"
+        )
+    plan = replace(
+        base,
+        report_fy=fy,
+        areas=_read_areas(summary, base, fy),
+        measures=_read_measures(rows(PROGRESS_SHEET), base, fy),
+        indicators=_read_indicators(rows(INDICATOR_SHEET), base),
+    )
+    from miedx_xl.schema import validate_plan
+
+    try:
+        validate_plan(plan)
+    except PlanError as exc:
+        raise MasterError(f"{path.name} の内容が計画として整合しません: {exc}") from exc
+    return plan
+
+
+def _find_header(
+    rows: list[list[Any]], sheet: str, required: Iterable[str], scan: int = 10
+) -> tuple[int, dict[str, int]]:
+    """Row index of the header row and each (NFKC, space-free) label's column index."""
+    needed = [nfkc(x).replace(" ", "") for x in required]
+    for i, r in enumerate(rows[:scan]):
+        labels = {nfkc(_text(v)).replace(" ", ""): c for c, v in enumerate(r) if _text(v)}
+        if all(x in labels for x in needed):
+            return i, labels
+    raise MasterError(f"「{sheet}」シートに見出し「{'」「'.join(required)}」の行がありません。")
+
+
+def _at(r: list[Any], c: int | None) -> Any:
+    return r[c] if c is not None and c < len(r) else None
+
+
+def _read_areas(summary: list[list[Any]], base: Plan, fy: FiscalYear) -> pd.DataFrame:
+    i, cols = _find_header(summary, SUMMARY_SHEET, ["番号", "個別取組"])
+    lead = cols.get(nfkc(f"リード文（{fy}）"))
+    head = cols.get(nfkc(f"主な成果（{fy}）"))
+    areas = base.areas.copy()
+    for r in summary[i + 1 :]:
+        m = re.match(r"^\((\d+)\)$", nfkc(_text(_at(r, cols["番号"]))))
+        if not m:
+            break
+        mask = areas["no"] == int(m[1])
+        for key, c in ((f"lead_{fy}", lead), (f"headline_{fy}", head)):
+            text = _text(_at(r, c))
+            if text:
+                if key not in areas.columns:
+                    areas[key] = pd.Series([None] * len(areas), dtype=object)
+                areas.loc[mask, key] = text
+    return areas
+
+
+_HEADINGS = {nfkc(text): actor for actor, text in ACTOR_HEADINGS.items()}
+_YEAR_COLUMN = re.compile(r"^(予定|スケジュール|取組状況|自己評価|課題・今後の方向性)\(?(R\d+)")
+_KINDS = {
+    "予定": "schedule",
+    "スケジュール": "schedule",
+    "取組状況": "status",
+    "自己評価": "assessment",
+}
+
+
+def _read_measures(rows: list[list[Any]], base: Plan, fy: FiscalYear) -> pd.DataFrame:
+    i, cols = _find_header(rows, PROGRESS_SHEET, ["NO", "基本方針", "取組内容", "担当課"])
+    year_cols: dict[str, int] = {}
+    inferred = False
+    for label, c in cols.items():
+        if m := _YEAR_COLUMN.match(label):
+            kind = _KINDS.get(m[1], "issues")
+            year_cols[f"{kind}_{m[2]}"] = c
+            inferred |= kind == "schedule" and "推定" in label
+    records: list[dict[str, Any]] = []
+    area: int | None = None
+    actor: str | None = None
+    reference = False
+    for n, r in enumerate(rows[i + 1 :], start=i + 2):
+        # Headings are merged across the row: their text sits in column A.
+        first = _at(r, cols["NO"])
+        if isinstance(_at(r, 0), str) and not _is_number(first):
+            text = nfkc(r[0])
+            if m := re.match(r"^\((\d+)\)", text):
+                area, actor, reference = int(m[1]), None, False
+            elif text.startswith("■"):
+                reference = text.endswith(nfkc(REFERENCE_MARK))
+                heading = text.removesuffix(nfkc(REFERENCE_MARK)) if reference else text
+                actor = _HEADINGS.get(heading, heading.removeprefix("■").removesuffix("の取組"))
+            continue
+        if not _is_number(first):
+            continue
+        if area is None or actor is None:
+            raise MasterError(
+                f"「{PROGRESS_SHEET}」シートの {n} 行目の取組に個別取組・主体の見出しがありません。"
+            )
+        title = _text(_at(r, cols["取組内容"]))
+        relisted = nfkc(title).endswith(nfkc(RELISTED_MARK))
+        if relisted:
+            title = title[: -len(RELISTED_MARK)]
+        name = _text(_at(r, cols["担当課"]))
+        rec: dict[str, Any] = {
+            "no": int(first),
+            "area": area,
+            "actor": actor,
+            "policy": tuple(
+                sorted({int(d) for d in re.findall(r"\d", nfkc(_text(_at(r, cols["基本方針"]))))})
+            ),
+            "title": title,
+            "division": base.division_key(name, fy) or name,
+            "relisted_of": -1 if relisted else 0,
+            "reference": reference,
+            "order": len(records) + 1,
+        }
+        for key, c in year_cols.items():
+            rec[key] = _text(_at(r, c))
+        years = [schedule_column(y) for y in base.fiscal_years]
+        words = [rec.get(k, "") for k in years]
+        rec["schedule_printed"] = tuple(
+            w for j, w in enumerate(words) if w and (j == 0 or words[j - 1] != w)
+        )
+        rec["schedule_inferred"] = inferred
+        records.append(rec)
+    if not records:
+        raise MasterError(f"「{PROGRESS_SHEET}」シートに取組の行がありません。")
+    for rec in records:
+        if rec["relisted_of"] != -1:
+            continue
+        if rec["reference"]:
+            rec["relisted_of"] = rec["no"]
+            continue
+        same = [o["no"] for o in records if o["relisted_of"] == 0 and o["title"] == rec["title"]]
+        known = base.measures[
+            (base.measures["no"] == rec["no"]) & (base.measures["area"] == rec["area"])
+        ]
+        rec["relisted_of"] = (
+            same[0] if same else (int(known["relisted_of"].iloc[0]) if len(known) else 0)
+        )
+    frame = pd.DataFrame.from_records(records)
+    for y in base.fiscal_years:
+        if schedule_column(y) not in frame:
+            frame[schedule_column(y)] = ""
+    return frame
+
+
+def _read_indicators(rows: list[list[Any]], base: Plan) -> pd.DataFrame:
+    i, cols = _find_header(rows, INDICATOR_SHEET, ["指標ID", "指標名", "単位"])
+    periods = {c: p for label, c in cols.items() if (p := period_of_label(label)) is not None}
+    known = {(str(r.id), str(r.period)): r for r in base.indicators.itertuples()}
+    sources = dict(zip(base.indicators["id"], base.indicators["source"], strict=True))
+    records: list[dict[str, Any]] = []
+    for n, r in enumerate(rows[i + 1 :], start=i + 2):
+        ind_id = _text(_at(r, cols["指標ID"])).strip()
+        if not ind_id:
+            break
+        notes = _notes(_text(_at(r, cols.get("備考"))))
+        area = re.match(r"^\((\d+)\)$", nfkc(_text(_at(r, cols.get("個別取組")))))
+        measure = parse_number(_at(r, cols.get("取組NO"))).value
+        for c, period in sorted(periods.items()):
+            raw = _at(r, c)
+            if not _text(raw).strip():
+                continue
+            parsed = parse_number(raw)
+            if parsed.value is None:
+                raise MasterError(
+                    f"「{INDICATOR_SHEET}」シートの {get_column_letter(c + 1)}{n} の値"
+                    f"「{_text(raw)}」を数値として読めません（{parsed.reason}）。"
+                )
+            prior = known.get((ind_id, period))
+            records.append(
+                {
+                    "id": ind_id,
+                    "name": _text(_at(r, cols["指標名"])),
+                    "unit": _text(_at(r, cols["単位"])),
+                    "area": int(area[1]) if area else 0,
+                    "measure": int(measure.value) if measure else 0,
+                    "period": period,
+                    "fy": str(period_fiscal_year(period)),
+                    "value": parsed.value.value,
+                    "approx": parsed.value.approx or bool(prior is not None and prior.approx),
+                    "note": notes.get(period, ""),
+                    "source": sources.get(ind_id, ""),
+                }
+            )
+    return pd.DataFrame.from_records(records)
+
+
+def _notes(text: str) -> dict[str, str]:
+    """Per-period notes from the 備考 cell: one `<period heading>：<note>` per line."""
+    out: dict[str, str] = {}
+    last: str | None = None
+    for line in text.split("\n"):
+        label, sep, note = line.partition("：")
+        period = period_of_label(label) if sep else None
+        if period is not None:
+            out[period] = note
+            last = period
+        elif last is not None:
+            out[last] += "\n" + line  # a note that itself spans lines
+    return out
