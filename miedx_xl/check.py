@@ -18,14 +18,12 @@ import pandera.pandas as pa
 from miedx_xl.findings import Report, finding
 from miedx_xl.layout import (
     INDICATOR_SHEET,
-    RPA_FIELDS,
     RPA_SHEET,
     STATUS_SHEET,
     TEMPLATE_VERSION,
     Field,
     FormMeta,
-    indicator_fields,
-    status_fields,
+    form_fields,
 )
 from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year, parse_number, parse_year_month
 from miedx_xl.reader import MAX_BYTES, Sheets, Table, open_book, read_meta, read_table
@@ -143,17 +141,7 @@ def _load(path: Path, sheets: Sheets) -> tuple[FormResult, _Form | None]:
                 expected="配布した様式",
             )
         )
-    earlier = [y for y in (parse_fiscal_year(t).value for t in meta.earlier_years) if y]
-    sched = [y for y in (parse_fiscal_year(t).value for t in meta.schedule_years) if y]
-    form = _Form(
-        result,
-        meta,
-        {
-            STATUS_SHEET: status_fields(fy, earlier, sched, tuple(meta.phases)),
-            INDICATOR_SHEET: indicator_fields(fy),
-            RPA_SHEET: list(RPA_FIELDS),
-        },
-    )
+    form = _Form(result, meta, form_fields(meta))
     for sheet, fields in form.fields.items():
         table, problems = read_table(sheets, name, sheet, fields)
         result.report.extend(problems)

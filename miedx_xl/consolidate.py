@@ -20,8 +20,8 @@ from defusedxml import ElementTree
 
 from miedx_xl.check import FormResult, check_files
 from miedx_xl.findings import Report, finding
-from miedx_xl.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET
-from miedx_xl.normalize import FiscalYear, parse_year_month
+from miedx_xl.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET, form_fields
+from miedx_xl.normalize import FiscalYear, is_formula_like, parse_year_month
 from miedx_xl.plan import (
     Plan,
     assessment_column,
@@ -179,7 +179,9 @@ def consolidate(
         used = chosen.get(key)
         if used is None or used.result is None:
             continue
+        known = len(used.result.report)
         merged, used.rows, rpa = _merge(merged, fy, used.result)
+        report.extend(used.result.report.findings[known:])
         rpa_rows.append(rpa)
         errors = used.result.report.count("error")
         used.state = STATE_NEEDS_FIX if errors else STATE_SUBMITTED
@@ -261,6 +263,7 @@ def _merge(plan: Plan, fy: FiscalYear, result: FormResult) -> tuple[Plan, int, p
     if status is not None and "no" in status.columns:
         own = set(plan.own_measures(meta.division_key)["no"])
         bad = result.bad_rows(STATUS_SHEET)
+        labels = {f.key: f.label for f in form_fields(meta)[STATUS_SHEET]}
         base = (measures["relisted_of"] == 0) & ~measures["reference"]
         for row, rec in zip(status.index, status.to_dict("records"), strict=True):
             if row in bad or rec.get("no") not in own:
@@ -270,6 +273,18 @@ def _merge(plan: Plan, fy: FiscalYear, result: FormResult) -> tuple[Plan, int, p
                 value = rec.get(col)
                 if value is not None:
                     measures.loc[target, col] = value
+                if isinstance(value, str) and is_formula_like(value):
+                    letter = result.letters[STATUS_SHEET].get(col, "")
+                    result.report.add(
+                        finding(
+                            "formula-as-text",
+                            str(result.path),
+                            STATUS_SHEET,
+                            f"{letter}{row}" if letter else None,
+                            column=labels.get(col, col),
+                            first=value[0],
+                        )
+                    )
             # A schedule the division changed is its own word, no longer the inferred one.
             old = plan.measures.loc[target]
             if any(

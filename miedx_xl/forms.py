@@ -26,6 +26,7 @@ from miedx_xl.layout import (
     STATUS_SHEET,
     Field,
     FormMeta,
+    form_fields,
     form_file_name,
     indicator_fields,
     status_fields,
@@ -362,18 +363,6 @@ def _write_guide(
     for row in range(1, len(lines) + 1):
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
     landscape_a4(ws)
-
-
-def form_fields(meta: FormMeta) -> dict[str, list[Field]]:
-    """The fields of each form sheet, as the form described by `meta` has them."""
-    fy = FiscalYear(int(meta.fiscal_year[1:]))
-    earlier = [FiscalYear(int(y[1:])) for y in meta.earlier_years]
-    sched = [FiscalYear(int(y[1:])) for y in meta.schedule_years]
-    return {
-        STATUS_SHEET: status_fields(fy, earlier, sched, tuple(meta.phases)),
-        INDICATOR_SHEET: indicator_fields(fy),
-        RPA_SHEET: list(RPA_FIELDS),
-    }
 
 
 def fill_form(

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from miedx_xl.normalize import FiscalYear, nfkc
+from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year
 
 TEMPLATE_VERSION: Final = "miedx-form-1"
 META_SHEET: Final = "_meta"
@@ -302,3 +302,21 @@ _JSON_KEYS = {"earlier_years", "schedule_years", "phases", "plan_measures"}
 
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def form_fields(meta: FormMeta) -> dict[str, list[Field]]:
+    """The fields of each form sheet, as the form described by `meta` has them."""
+    fy = parse_fiscal_year(meta.fiscal_year).value
+    if fy is None:
+        raise ValueError(f"様式の年度「{meta.fiscal_year}」を読めません")
+    earlier = [y for y in map(_fy_or_none, meta.earlier_years) if y is not None]
+    sched = [y for y in map(_fy_or_none, meta.schedule_years) if y is not None]
+    return {
+        STATUS_SHEET: status_fields(fy, earlier, sched, tuple(meta.phases)),
+        INDICATOR_SHEET: indicator_fields(fy),
+        RPA_SHEET: list(RPA_FIELDS),
+    }
+
+
+def _fy_or_none(text: str) -> FiscalYear | None:
+    return parse_fiscal_year(text).value

@@ -105,7 +105,7 @@ def mark_color() -> str:
 
 def plan_marks(result: FormResult, sheet_names: list[str]) -> list[Mark]:
     """The cells to mark for a checked form, one per cell, messages joined as mark.py does."""
-    from miedx_xl.forms import form_fields
+    from miedx_xl.layout import form_fields
     from miedx_xl.mark import MARK_AUTHOR, SEVERITY_JA
     from miedx_xl.sheets import HEADER_FILL, INPUT_FILL, LOCKED_FILL
 
