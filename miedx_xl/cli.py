@@ -64,11 +64,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         for f in report:
             where = "!".join(x for x in (f.sheet, f.cell) if x)
             print(f"{f.file}:{where}: {f.severity} [{f.code}] {f.message_ja}")
-        print(
-            f"エラー {report.count('error')} 件、警告 {report.count('warning')} 件、"
-            f"情報 {report.count('info')} 件（{len(args.files)} ファイル）",
-            file=sys.stderr,
-        )
+        print(f"{report.counts_ja()}（{len(args.files)} ファイル）", file=sys.stderr)
     return 0 if report.valid else 1
 
 

@@ -88,6 +88,13 @@ class Report:
         """Number of findings of one severity."""
         return sum(1 for f in self.findings if f.severity == severity)
 
+    def counts_ja(self) -> str:
+        """The counts line shown by every face: エラー 2 件、警告 0 件、情報 1 件."""
+        return (
+            f"エラー {self.count('error')} 件、警告 {self.count('warning')} 件、"
+            f"情報 {self.count('info')} 件"
+        )
+
     def codes(self) -> Counter[str]:
         """How many findings of each code."""
         return Counter(f.code for f in self.findings)

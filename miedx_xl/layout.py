@@ -20,6 +20,8 @@ STATUS_SHEET: Final = "取組状況"
 INDICATOR_SHEET: Final = "指標"
 RPA_SHEET: Final = "RPA効果"
 RESULT_SHEET: Final = "チェック結果"
+RESULT_HEADER: Final = ["重要度", "コード", "シート", "セル", "内容", "Message"]
+"""Columns of the チェック結果 sheet (a marked copy, and 入力チェック in Excel)."""
 FORM_SHEETS: Final = (STATUS_SHEET, INDICATOR_SHEET, RPA_SHEET)
 
 ASSESSMENTS: Final = ("順調", "概ね順調", "遅れ", "未着手")

@@ -11,7 +11,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook import Workbook
 
 from miedx_xl.findings import Finding
-from miedx_xl.layout import FORM_SHEETS, RESULT_SHEET
+from miedx_xl.layout import FORM_SHEETS, RESULT_HEADER, RESULT_SHEET
 from miedx_xl.sheets import INPUT_FILL, LOCKED_FILL, put, save_atomic, write_table
 
 MARK_AUTHOR = "miedx_xl 入力チェック"
@@ -47,16 +47,36 @@ def clear_marks(wb: Workbook) -> int:
     return cleared
 
 
+def notes_by_cell(
+    findings: Iterable[Finding], sheets: Iterable[str]
+) -> dict[tuple[str, str], list[str]]:
+    """The note lines of each marked cell (sheet, A1), in finding order."""
+    names = set(sheets)
+    notes: dict[tuple[str, str], list[str]] = {}
+    for f in findings:
+        if f.sheet in names and f.cell:
+            line = f"【{SEVERITY_JA[f.severity]}】{f.message_ja}"
+            notes.setdefault((f.sheet, f.cell), []).append(line)
+    return notes
+
+
+def result_row(f: Finding) -> list[str]:
+    """A finding as a row of the チェック結果 sheet (RESULT_HEADER's columns)."""
+    return [
+        SEVERITY_JA[f.severity],
+        f.code,
+        f.sheet or "",
+        f.cell or "",
+        f.message_ja,
+        f.message_en,
+    ]
+
+
 def apply_marks(wb: Workbook, findings: Iterable[Finding]) -> None:
     """Fill each finding's cell red with a comment, and list all findings on a new sheet."""
     clear_marks(wb)
     items = list(findings)
-    notes: dict[tuple[str, str], list[str]] = {}
-    for f in items:
-        if f.sheet in wb.sheetnames and f.cell:
-            notes.setdefault((f.sheet, f.cell), []).append(
-                f"【{SEVERITY_JA[f.severity]}】{f.message_ja}"
-            )
+    notes = notes_by_cell(items, wb.sheetnames)
     for (sheet, ref), texts in notes.items():
         cell = wb[sheet][ref]
         cell.fill = MARK_FILL
@@ -64,18 +84,8 @@ def apply_marks(wb: Workbook, findings: Iterable[Finding]) -> None:
     ws = wb.create_sheet(RESULT_SHEET, 0)
     write_table(
         ws,
-        ["重要度", "コード", "シート", "セル", "内容", "Message"],
-        [
-            [
-                SEVERITY_JA[f.severity],
-                f.code,
-                f.sheet or "",
-                f.cell or "",
-                f.message_ja,
-                f.message_en,
-            ]
-            for f in items
-        ],
+        RESULT_HEADER,
+        [result_row(f) for f in items],
         widths=[8, 20, 12, 8, 80, 60],
     )
     for r, f in enumerate(items, start=2):

@@ -348,8 +348,7 @@ def _write_summary(ws: Worksheet, result: Consolidation) -> None:
         ("提出状況", "、".join(f"{state} {n} 件" for state, n in counts.items())),
         (
             "チェック結果",
-            f"エラー {report.count('error')} 件、警告 {report.count('warning')} 件、"
-            f"情報 {report.count('info')} 件",
+            report.counts_ja(),
         ),
     ]
     for label, value in facts:

@@ -18,16 +18,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from miedx_xl.layout import RESULT_HEADER as FORM_RESULT_HEADER
+
 if TYPE_CHECKING:
     from xlwings import Book, Range, Sheet
 
     from miedx_xl.check import FormResult
-    from miedx_xl.findings import Finding, Report
+    from miedx_xl.findings import Finding
     from miedx_xl.normalize import FiscalYear
 
 TITLE = "みえDX進捗"
 SETTINGS_SHEET = "設定"
-RESULT_HEADER = ["重要度", "コード", "シート", "セル", "内容", "Message", "元の色", "メモ"]
+RESULT_HEADER = [*FORM_RESULT_HEADER, "元の色", "メモ"]
 """mark.py's columns, then the undo record: each marked cell's fill before marking, and
 whether the note on it is ours (チェック表示をクリア reads these back)."""
 RESULT_WIDTHS = [8, 20, 12, 8, 80, 60, 10, 6]
@@ -106,19 +108,12 @@ def mark_color() -> str:
 def plan_marks(result: FormResult, sheet_names: list[str]) -> list[Mark]:
     """The cells to mark for a checked form, one per cell, messages joined as mark.py does."""
     from miedx_xl.layout import form_fields
-    from miedx_xl.mark import MARK_AUTHOR, SEVERITY_JA
+    from miedx_xl.mark import MARK_AUTHOR, notes_by_cell
     from miedx_xl.sheets import HEADER_FILL, INPUT_FILL, LOCKED_FILL
 
     fields = form_fields(result.meta) if result.meta else {}
-    texts: dict[tuple[str, str], list[str]] = {}
-    header_cells = set()
-    for f in result.report:
-        if f.sheet in sheet_names and f.cell:
-            texts.setdefault((f.sheet, f.cell), []).append(
-                f"【{SEVERITY_JA[f.severity]}】{f.message_ja}"
-            )
-            if f.code == "header-missing":
-                header_cells.add((f.sheet, f.cell))
+    texts = notes_by_cell(result.report, sheet_names)
+    header_cells = {(f.sheet, f.cell) for f in result.report if f.code == "header-missing"}
     marks = []
     for (sheet, cell), lines in texts.items():
         column = cell.rstrip("0123456789")
@@ -132,34 +127,16 @@ def plan_marks(result: FormResult, sheet_names: list[str]) -> list[Mark]:
     return marks
 
 
-def counts_text(report: Report) -> str:
-    """The counts line of the command line's check, e.g. エラー 2 件、警告 0 件、情報 1 件."""
-    return (
-        f"エラー {report.count('error')} 件、警告 {report.count('warning')} 件、"
-        f"情報 {report.count('info')} 件"
-    )
-
-
 def result_rows(
     findings: list[Finding], marked: dict[tuple[str, str], list[str]]
 ) -> list[list[str]]:
     """The チェック結果 rows: mark.py's columns, then the undo record of the finding's cell."""
-    from miedx_xl.mark import SEVERITY_JA
+    from miedx_xl.mark import result_row
 
     rows = []
     for f in findings:
         undo = marked.get((f.sheet or "", f.cell or ""), ["", ""])
-        rows.append(
-            [
-                SEVERITY_JA[f.severity],
-                f.code,
-                f.sheet or "",
-                f.cell or "",
-                _text(f.message_ja),
-                _text(f.message_en),
-                *undo,
-            ]
-        )
+        rows.append([*map(_text, result_row(f)), *undo])
     return rows
 
 
@@ -281,7 +258,7 @@ def xl_check(book: Book) -> None:
     remove_marks(book)
     record = apply_marks(book, plan_marks(result, live.sheet_names))
     write_results(book, list(result.report), record)
-    counts = counts_text(result.report)
+    counts = result.report.counts_ja()
     if result.report.valid:
         advice = "提出できます。" if len(result.report) == 0 else "警告も確認してください。"
     else:
@@ -467,7 +444,7 @@ def xl_consolidate(book: Book) -> None:
     alert(
         book,
         f"取りまとめが終わりました。\n{result.summary_ja()}\n"
-        f"{counts_text(result.report)}\nマスターブック: {master}",
+        f"{result.report.counts_ja()}\nマスターブック: {master}",
     )
 
 
