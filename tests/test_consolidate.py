@@ -81,6 +81,7 @@ def test_findings_for_each_bad_input(run, inbox: Path) -> None:  # type: ignore[
     assert ("R4_デジタル改革推進課（旧）.xlsx", "duplicate-submission", None, None) in rows
     assert ("R4_デジタル事業推進課.xlsx", "measure-foreign", "取組状況", "A4") in rows
     assert ("", "submission-missing", None, None) in rows
+    assert ("R4_デジタル事業推進課.xlsx", "formula-as-text", "取組状況", "H5") in rows
     missing = next(f for f in run.report if f.code == "submission-missing")
     assert "デジタル戦略企画課" in missing.message_ja
     dup = next(f for f in run.report if f.code == "duplicate-submission")
@@ -170,3 +171,27 @@ def test_saved_time_falls_back_to_file_time(tmp_path: Path) -> None:
 def test_missing_folder_is_a_usage_error(plan: Plan, tmp_path: Path) -> None:
     with pytest.raises(NotADirectoryError):
         consolidate(tmp_path / "nowhere", R4, plan)
+
+
+def test_master_of_the_troubled_run(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The master shows each division's state, every finding, and keeps formula text as text."""
+    from miedx_xl.master import write_master
+
+    path = write_master(run, tmp_path / "進捗管理表_R4.xlsx")
+    wb = load_workbook(path)
+    status = [[c.value for c in row] for row in wb["提出状況"].iter_rows(min_row=3) if row[0].value]
+    assert [(r[0], r[1], r[2]) for r in status] == [
+        ("デジタル改革推進課", "提出済", "R4_デジタル改革推進課.xlsx"),
+        ("デジタル事業推進課", "要修正", "R4_デジタル事業推進課.xlsx"),
+        ("デジタル戦略企画課", "未提出", None),
+        ("デジタル改革推進課", "重複", "R4_デジタル改革推進課（旧）.xlsx"),
+    ]
+    codes = [row[1].value for row in wb["チェック結果"].iter_rows(min_row=3) if row[1].value]
+    assert sorted(codes) == sorted(f.code for f in run.report)
+    formula_cells = [
+        c
+        for row in wb["進捗管理表"].iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("=SUM(A1)")
+    ]
+    assert [c.data_type for c in formula_cells] == ["s"]
