@@ -7,7 +7,7 @@ row number and its file travel with it, so every failure becomes a cell such as 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,14 @@ from miedx_xl.layout import (
     Field,
     FormMeta,
     form_fields,
+    parse_ranges,
 )
 from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year, parse_number, parse_year_month
 from miedx_xl.reader import MAX_BYTES, Sheets, Table, open_book, read_meta, read_table
 
 NOT_NULL = "not_nullable"
+OWN_KEY = 1_000_000
+"""(form, NO) pairs are checked as form * OWN_KEY + NO."""
 FORM = "_form"
 ROW = "_row"
 
@@ -80,11 +83,11 @@ def check_file(path: Path, max_bytes: int = MAX_BYTES) -> FormResult:
     return check_files([path], max_bytes)[0]
 
 
-def check_sheets(path: Path, sheets: Sheets) -> FormResult:
+def check_sheets(path: Path, sheets: Sheets, owners: Mapping[int, str] | None = None) -> FormResult:
     """Check a form given as sheet values (from a file, or live from Excel)."""
     result, form = _load(path, sheets)
     if form is not None:
-        _check_batch([form])
+        _check_batch([form], owners or {})
     result.report = result.report.sorted()
     return result
 
@@ -93,8 +96,12 @@ def check_files(
     paths: Sequence[Path],
     max_bytes: int = MAX_BYTES,
     progress: Callable[[int, int], None] | None = None,
+    owners: Mapping[int, str] | None = None,
 ) -> list[FormResult]:
-    """Read and check many forms; one result per path, in order."""
+    """Read and check many forms; one result per path, in order.
+
+    `owners` (NO -> 担当課 name) lets a measure-foreign message name the owner.
+    """
     results: list[FormResult] = []
     forms: list[_Form] = []
     for i, path in enumerate(paths, start=1):
@@ -108,7 +115,7 @@ def check_files(
                 forms.append(form)
         if progress:
             progress(i, len(paths))
-    _check_batch(forms)
+    _check_batch(forms, owners or {})
     for result in results:
         result.report = result.report.sorted()
     return results
@@ -163,6 +170,8 @@ class _Batch:
     forms: list[_Form]
     raw: pd.DataFrame
     """Raw cell values by field key, plus `_form` (index into forms) and `_row` (Excel row)."""
+    owners: Mapping[int, str]
+    """NO -> its 担当課's name, for messages (empty when checked without the plan)."""
 
     def __post_init__(self) -> None:
         self._form: list[int] = self.raw[FORM].astype(int).tolist() if len(self.raw) else []
@@ -175,7 +184,7 @@ class _Batch:
         return form, row, f"{form.tables[self.sheet].letters[key]}{row}"
 
 
-def _check_batch(forms: list[_Form]) -> None:
+def _check_batch(forms: list[_Form], owners: Mapping[int, str]) -> None:
     checkers: dict[str, Callable[[_Batch, pd.DataFrame], list[tuple[str, str, int, Any]]]] = {
         STATUS_SHEET: _status_failures,
         INDICATOR_SHEET: _indicator_failures,
@@ -189,7 +198,7 @@ def _check_batch(forms: list[_Form]) -> None:
                 sig = (form.meta.plan_id, *(f.key for f in form.fields[sheet]), "|", *present)
                 groups.setdefault(sig, []).append(form)
         for group in groups.values():
-            batch = _make_batch(sheet, group)
+            batch = _make_batch(sheet, group, owners)
             parsed = _parse(batch)
             failures = checker(batch, parsed)
             _report(batch, parsed, failures)
@@ -200,7 +209,7 @@ def _check_batch(forms: list[_Form]) -> None:
                 )
 
 
-def _make_batch(sheet: str, forms: list[_Form]) -> _Batch:
+def _make_batch(sheet: str, forms: list[_Form], owners: Mapping[int, str]) -> _Batch:
     keys = list(forms[0].tables[sheet].columns)
     data: dict[str, list[Any]] = {k: [] for k in [*keys, ROW, FORM]}
     for i, form in enumerate(forms):
@@ -210,7 +219,7 @@ def _make_batch(sheet: str, forms: list[_Form]) -> _Batch:
         data[ROW].extend(table.rows)
         data[FORM].extend([i] * len(table.rows))
     raw = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
-    return _Batch(sheet, forms[0].fields[sheet], forms, raw)
+    return _Batch(sheet, forms[0].fields[sheet], forms, raw, owners)
 
 
 # --- parsing: raw cell values -> typed values; a failure is a (code, key, pos, raw) -------
@@ -334,8 +343,8 @@ def _context(
 ) -> dict[str, Any]:
     """Message details that need the row's neighbours or the plan."""
     if code == "measure-foreign":
-        owners = {int(n): str(d) for n, d in form.meta.plan_measures}
-        return {"owner": owners.get(int(value), ""), "division": form.meta.division}
+        owner = batch.owners.get(int(value), "他の担当課")
+        return {"owner": owner, "division": form.meta.division}
     if code == "duplicate-row":
         same_form = batch.raw[FORM] == batch.raw[FORM].iat[pos]
         if batch.sheet == RPA_SHEET:
@@ -409,14 +418,16 @@ def _locked(batch: _Batch, parsed: pd.DataFrame, key_field: str) -> None:
 
 
 def _status_failures(batch: _Batch, parsed: pd.DataFrame) -> list[tuple[str, str, int, Any]]:
-    meta = batch.forms[0].meta
-    owner = {int(no): str(div) for no, div in meta.plan_measures}
-    division = batch.raw[FORM].map({i: f.meta.division_key for i, f in enumerate(batch.forms)})
+    plan_nos = _ranges(batch.forms[0].meta.plan_nos)
+    own = {i * OWN_KEY + n for i, f in enumerate(batch.forms) for n in f.meta.own_nos}
     form_of = batch.raw[FORM]
-    no_checks = [pa.Check(lambda s: s.isin(list(owner)), error="measure-unknown")]
+    no_checks = [pa.Check(lambda s: s.isin(plan_nos), error="measure-unknown")]
     frame_checks = [
         pa.Check(
-            lambda df: ~df["no"].map(owner).notna() | (df["no"].map(owner) == division),
+            lambda df: (
+                ~df["no"].isin(plan_nos)
+                | (form_of * OWN_KEY + pd.to_numeric(df["no"], errors="coerce")).isin(own)
+            ),
             error="measure-foreign",
         ),
         pa.Check(
@@ -482,3 +493,10 @@ def _num(value: Any) -> str:
         return ""
     v = float(value)
     return f"{int(v):,}" if v.is_integer() else f"{v:,}"
+
+
+def _ranges(text: str) -> set[int]:
+    try:
+        return parse_ranges(text)
+    except ValueError:
+        return set()

@@ -161,9 +161,14 @@ def consolidate(
             inputs.append(item)
         if progress:
             progress(i, 2 * len(files))
+    owners = {
+        int(no): plan.division_name(div, fy)
+        for no, div in plan.numbered()[["no", "division"]].itertuples(index=False)
+    }
     checked = check_files(
         [item.path for item in inputs],
         max_bytes,
+        owners=owners,
         progress=(lambda done, _: progress(len(files) + done, 2 * len(files)))
         if progress
         else None,

@@ -29,6 +29,7 @@ from miedx_xl.layout import (
     form_fields,
     form_file_name,
     indicator_fields,
+    number_ranges,
     status_fields,
 )
 from miedx_xl.normalize import FiscalYear
@@ -105,9 +106,8 @@ def form_meta(plan: Plan, fy: FiscalYear, key: str, now: datetime | None = None)
         earlier_years=[str(y) for y in earlier],
         schedule_years=[str(y) for y in sched],
         phases=list(plan.phases),
-        plan_measures=[
-            [int(n), d] for n, d in plan.numbered()[["no", "division"]].itertuples(index=False)
-        ],
+        plan_nos=number_ranges(plan.numbered()["no"]),
+        own_nos=sorted(int(n) for n in plan.numbered().query("division == @key")["no"]),
         locked={STATUS_SHEET: locked_status, INDICATOR_SHEET: locked_ind},
     )
 

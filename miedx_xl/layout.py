@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year
 
-TEMPLATE_VERSION: Final = "miedx-form-1"
+TEMPLATE_VERSION: Final = "miedx-form-2"
 META_SHEET: Final = "_meta"
 GUIDE_SHEET: Final = "記入要領"
 STATUS_SHEET: Final = "取組状況"
@@ -224,8 +225,10 @@ class FormMeta:
     earlier_years: list[str]
     schedule_years: list[str]
     phases: list[str]
-    plan_measures: list[list[Any]]
-    """[no, division_key] for every numbered measure of the plan."""
+    plan_nos: str
+    """Every numbered measure of the plan, as ranges ("1-34"): small whatever the plan's size."""
+    own_nos: list[int]
+    """The measures of this division (re-listed ones included)."""
     locked: dict[str, dict[str, dict[str, Any]]]
     """sheet -> row key (NO or indicator id) -> locked field -> value as written."""
     template_version: str = TEMPLATE_VERSION
@@ -243,7 +246,8 @@ class FormMeta:
             "earlier_years": self.earlier_years,
             "schedule_years": self.schedule_years,
             "phases": self.phases,
-            "plan_measures": self.plan_measures,
+            "plan_nos": self.plan_nos,
+            "own_nos": self.own_nos,
             "locked": self.locked,
         }
 
@@ -292,14 +296,40 @@ class FormMeta:
             earlier_years=list(scalars["earlier_years"]),
             schedule_years=list(scalars["schedule_years"]),
             phases=list(scalars["phases"]),
-            plan_measures=list(scalars["plan_measures"]),
+            plan_nos=str(scalars["plan_nos"]),
+            own_nos=[int(n) for n in scalars["own_nos"]],
             locked=locked,
             template_version=str(scalars["template_version"]),
         )
         return meta, stored
 
 
-_JSON_KEYS = {"earlier_years", "schedule_years", "phases", "plan_measures"}
+_JSON_KEYS = {"earlier_years", "schedule_years", "phases", "own_nos"}
+
+
+def number_ranges(numbers: Iterable[int]) -> str:
+    """Compact text of a set of whole numbers: [1, 2, 3, 5] -> "1-3,5"."""
+    out: list[str] = []
+    run: list[int] = []
+    for n in sorted(set(numbers)):
+        if run and n == run[-1] + 1:
+            run.append(n)
+            continue
+        if run:
+            out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+        run = [n]
+    if run:
+        out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+    return ",".join(out)
+
+
+def parse_ranges(text: str) -> set[int]:
+    """The numbers of `number_ranges` text (raises ValueError on anything else)."""
+    out: set[int] = set()
+    for part in filter(None, text.split(",")):
+        first, _, last = part.partition("-")
+        out.update(range(int(first), int(last or first) + 1))
+    return out
 
 
 def _dump(value: Any) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from miedx_xl.check import check, check_file
+from miedx_xl.check import check, check_file, check_files
 from miedx_xl.plan import Plan
 
 STATUS = "取組状況"
@@ -121,7 +121,11 @@ def test_measure_unknown_and_foreign(filled: Callable[..., Path]) -> None:
     assert ["measure-unknown", "A4"] in rows
     assert ["measure-foreign", "A5"] in rows
     foreign = next(f for f in report if f.code == "measure-foreign")
-    assert "デジタル事業推進課" in foreign.message_ja
+    assert "他の担当課" in foreign.message_ja
+    # Given the plan's owners (as 取りまとめ does), the message names the owner.
+    (named,) = check_files([path], owners={16: "デジタル事業推進課"})
+    foreign = next(f for f in named.report if f.code == "measure-foreign")
+    assert "NO 16 は デジタル事業推進課 の取組です" in foreign.message_ja
 
 
 def test_duplicate_row(filled: Callable[..., Path]) -> None:
