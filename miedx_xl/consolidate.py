@@ -178,19 +178,11 @@ def consolidate(
         report.extend(checked_result.report)
         _refuse_other_plan(item, plan, fy, report)
     chosen = _choose(inputs, plan, report)
-    merged = plan
-    rpa_rows: list[pd.DataFrame] = []
-    for key in plan.divisions():
-        used = chosen.get(key)
-        if used is None or used.result is None:
-            continue
-        known = len(used.result.report)
-        merged, used.rows, rpa = _merge(merged, fy, used.result)
-        report.extend(used.result.report.findings[known:])
-        rpa_rows.append(rpa)
-        errors = used.result.report.count("error")
-        used.state = STATE_NEEDS_FIX if errors else STATE_SUBMITTED
-    rpa_all = pd.concat(rpa_rows, ignore_index=True) if rpa_rows else _empty_rpa()
+    used = [chosen[key] for key in plan.divisions() if key in chosen]
+    merged, rpa_all = _merge(plan, fy, used, report)
+    for item in used:
+        errors = item.result.report.count("error") if item.result else 0
+        item.state = STATE_NEEDS_FIX if errors else STATE_SUBMITTED
     if len(rpa_all):
         keep = merged.rpa_tasks[merged.rpa_tasks["fy"] != str(fy)]
         merged = replace(merged, rpa_tasks=pd.concat([keep, rpa_all], ignore_index=True))
@@ -254,118 +246,158 @@ def _fy_columns(plan: Plan, fy: FiscalYear) -> list[str]:
     return [status_column(fy), *later, assessment_column(fy), issues_column(fy)]
 
 
-def _merge(plan: Plan, fy: FiscalYear, result: FormResult) -> tuple[Plan, int, pd.DataFrame]:
-    """Merge a checked form's rows without errors into the plan; also return its RPA rows."""
-    assert result.meta is not None
-    meta = result.meta
-    measures = plan.measures.copy()
+def _merge(
+    plan: Plan, fy: FiscalYear, used: list[_Input], report: Report
+) -> tuple[Plan, pd.DataFrame]:
+    """Merge the rows without errors of every used form into the plan, in one pass.
+
+    Sets each input's `rows`; returns the merged plan and this year's RPA rows.
+    """
     columns = _fy_columns(plan, fy)
+    measures = plan.measures.copy()
     for col in columns:
         if col not in measures.columns:
             measures[col] = ""
-    merged = 0
-    status = result.sheets.get(STATUS_SHEET)
-    if status is not None and "no" in status.columns:
-        own = set(plan.own_measures(meta.division_key)["no"])
-        bad = result.bad_rows(STATUS_SHEET)
-        labels = {f.key: f.label for f in form_fields(meta)[STATUS_SHEET]}
-        base = (measures["relisted_of"] == 0) & ~measures["reference"]
-        for row, rec in zip(status.index, status.to_dict("records"), strict=True):
-            if row in bad or rec.get("no") not in own:
-                continue
-            target = base & (measures["no"] == rec["no"])
-            for col in columns:
-                value = rec.get(col)
-                if value is not None:
-                    measures.loc[target, col] = value
-                if isinstance(value, str) and is_formula_like(value):
-                    letter = result.letters[STATUS_SHEET].get(col, "")
-                    result.report.add(
-                        finding(
-                            "formula-as-text",
-                            str(result.path),
-                            STATUS_SHEET,
-                            f"{letter}{row}" if letter else None,
-                            column=labels.get(col, col),
-                            first=value[0],
+    base = (measures["relisted_of"] == 0) & ~measures["reference"]
+    position = pd.Series(measures.index[base], index=measures.loc[base, "no"])
+    owner = dict(zip(measures.loc[base, "no"], measures.loc[base, "division"], strict=True))
+    updates: dict[str, dict[int, Any]] = {col: {} for col in columns}
+    changed_schedule: set[int] = set()
+    values: list[dict[str, Any]] = []
+    rpa_parts: list[pd.DataFrame] = []
+    touched: set[int] = set()
+    for item in used:
+        result = item.result
+        assert result is not None and result.meta is not None
+        meta = result.meta
+        status = result.sheets.get(STATUS_SHEET)
+        if status is not None and "no" in status.columns:
+            bad = result.bad_rows(STATUS_SHEET)
+            labels = {f.key: f.label for f in form_fields(meta)[STATUS_SHEET]}
+            for row, rec in zip(status.index, status.to_dict("records"), strict=True):
+                no = rec.get("no")
+                if row in bad or no is None or owner.get(no) != meta.division_key:
+                    continue
+                idx = int(position[int(no)])
+                touched.add(int(no))
+                for col in columns:
+                    value = rec.get(col)
+                    if value is None:
+                        continue
+                    updates[col][idx] = value
+                    if col.startswith("schedule_") and measures.at[idx, col] != value:
+                        changed_schedule.add(idx)  # the division's own word, no longer inferred
+                    if isinstance(value, str) and is_formula_like(value):
+                        letter = result.letters[STATUS_SHEET].get(col, "")
+                        report.add(
+                            finding(
+                                "formula-as-text",
+                                str(result.path),
+                                STATUS_SHEET,
+                                f"{letter}{row}" if letter else None,
+                                column=labels.get(col, col),
+                                first=value[0],
+                            )
                         )
-                    )
-            # A schedule the division changed is its own word, no longer the inferred one.
-            old = plan.measures.loc[target]
-            if any(
-                rec.get(c) is not None and c in old.columns and (old[c] != rec[c]).any()
-                for c in columns
-                if c.startswith("schedule_")
-            ):
-                measures.loc[target, "schedule_inferred"] = False
-            merged += 1
-        # Re-listed rows (NO 7, 8, area 8's （参考） NO 4) follow their original's new content,
-        # unless they had their own wording (the R3 report words NO 7 unlike NO 2).
-        before = plan.measures.reindex(columns=measures.columns)[base].set_index("no")
-        originals = measures[base].set_index("no")
-        relisted = measures.index[measures["relisted_of"] > 0]
-        for idx, src in zip(relisted, measures.loc[relisted, "relisted_of"], strict=True):
-            if src not in own:
-                continue
-            for col in columns:
-                mine: Any = measures.at[idx, col]
-                if _blank(mine) or mine == before.at[src, col]:
-                    new: Any = originals.at[src, col]
-                    measures.at[idx, col] = new
-    indicators = plan.indicators
-    ind = result.sheets.get(INDICATOR_SHEET)
-    if ind is not None and {"id", "value"} <= set(ind.columns):
-        bad = result.bad_rows(INDICATOR_SHEET)
-        for row, rec in zip(ind.index, ind.to_dict("records"), strict=True):
-            if row in bad or rec.get("value") is None:
-                continue
-            indicators = _put_indicator(indicators, fy, {str(k): v for k, v in rec.items()})
-            merged += 1
-    rpa = _empty_rpa()
+                item.rows += 1
+        ind = result.sheets.get(INDICATOR_SHEET)
+        if ind is not None and {"id", "value"} <= set(ind.columns):
+            bad = result.bad_rows(INDICATOR_SHEET)
+            for row, rec in zip(ind.index, ind.to_dict("records"), strict=True):
+                if row not in bad and rec.get("value") is not None:
+                    values.append({str(k): v for k, v in rec.items()})
+                    item.rows += 1
+        rpa = _rpa_rows(result, fy)
+        item.rows += len(rpa)
+        rpa_parts.append(rpa)
+    for col, by_index in updates.items():
+        if by_index:
+            measures.loc[list(by_index), col] = pd.Series(by_index, dtype=object)
+    if changed_schedule:
+        measures.loc[sorted(changed_schedule), "schedule_inferred"] = False
+    _follow_originals(plan, measures, base, columns, touched)
+    indicators = _put_indicators(plan.indicators, fy, values)
+    rpa_all = pd.concat(rpa_parts, ignore_index=True) if rpa_parts else _empty_rpa()
+    return replace(plan, measures=measures, indicators=indicators), rpa_all
+
+
+def _follow_originals(
+    plan: Plan, measures: pd.DataFrame, base: pd.Series, columns: list[str], touched: set[int]
+) -> None:
+    """Re-listed rows (NO 7, 8, area 8's （参考） NO 4) follow their original's new content,
+    unless they had their own wording (the R3 report words NO 7 unlike NO 2)."""
+    before = plan.measures.reindex(columns=measures.columns)[base].set_index("no")
+    originals = measures[base].set_index("no")
+    relisted = measures.index[measures["relisted_of"] > 0]
+    for idx, src in zip(relisted, measures.loc[relisted, "relisted_of"], strict=True):
+        if src not in touched:
+            continue
+        for col in columns:
+            mine: Any = measures.at[idx, col]
+            if _blank(mine) or mine == before.at[src, col]:
+                new: Any = originals.at[src, col]
+                measures.at[idx, col] = new
+
+
+def _rpa_rows(result: FormResult, fy: FiscalYear) -> pd.DataFrame:
+    """The RPA rows of a form that have no error."""
     sheet = result.sheets.get(RPA_SHEET)
-    if sheet is not None and len(sheet):
-        bad = result.bad_rows(RPA_SHEET)
-        ok = sheet[~sheet.index.isin(list(bad))].reindex(
-            columns=["division", "task", "hours_before", "hours_after", "note"]
-        )
-        rpa = pd.DataFrame(
-            {
-                "fy": str(fy),
-                "division": ok["division"],
-                "task": ok["task"],
-                "hours_before": pd.to_numeric(ok["hours_before"], errors="coerce"),
-                "hours_after": pd.to_numeric(ok["hours_after"], errors="coerce"),
-                "note": ok["note"],
-                "submitted_by": meta.division,
-            }
-        ).reset_index(drop=True)
-        merged += len(rpa)
-    return replace(plan, measures=measures, indicators=indicators), merged, rpa
+    if sheet is None or not len(sheet) or result.meta is None:
+        return _empty_rpa()
+    bad = result.bad_rows(RPA_SHEET)
+    ok = sheet[~sheet.index.isin(list(bad))].reindex(
+        columns=["division", "task", "hours_before", "hours_after", "note"]
+    )
+    return pd.DataFrame(
+        {
+            "fy": str(fy),
+            "division": ok["division"],
+            "task": ok["task"],
+            "hours_before": pd.to_numeric(ok["hours_before"], errors="coerce"),
+            "hours_after": pd.to_numeric(ok["hours_after"], errors="coerce"),
+            "note": ok["note"],
+            "submitted_by": result.meta.division,
+        }
+    ).reset_index(drop=True)
 
 
-def _put_indicator(indicators: pd.DataFrame, fy: FiscalYear, rec: dict[str, Any]) -> pd.DataFrame:
-    """Replace an indicator's value for `fy` with the submitted one."""
-    same = indicators[indicators["id"] == rec["id"]]
-    if same.empty:
+def _put_indicators(
+    indicators: pd.DataFrame, fy: FiscalYear, submitted: list[dict[str, Any]]
+) -> pd.DataFrame:
+    """Replace indicators' values for `fy` with the submitted ones (in the plan's order)."""
+    if not submitted:
         return indicators
-    period = str(fy)
-    as_of = parse_year_month(rec["as_of"]).value if rec.get("as_of") is not None else None
-    if as_of is not None:
-        period = str(as_of)
-        for known in same["period"]:
-            if str(known).startswith(period):
-                period = str(known)  # keep the day the plan already states (2022-03-01)
-    meta = same.iloc[-1].to_dict()
-    row = {
-        **meta,
-        "period": period,
-        "fy": str(fy) if as_of is None else str(as_of.fiscal_year),
-        "value": float(rec["value"]),
-        "approx": False,
-        "note": rec.get("note") or "",
-    }
-    keep = indicators[~((indicators["id"] == rec["id"]) & (indicators["fy"] == row["fy"]))]
-    out = pd.concat([keep, pd.DataFrame([row])], ignore_index=True)
+    last = indicators.groupby("id", sort=False).tail(1).set_index("id")
+    periods = indicators.groupby("id")["period"].apply(list).to_dict()
+    rows = []
+    for rec in submitted:
+        if rec["id"] not in last.index:
+            continue
+        period = str(fy)
+        as_of = parse_year_month(rec["as_of"]).value if rec.get("as_of") is not None else None
+        if as_of is not None:
+            period = str(as_of)
+            for known in periods.get(rec["id"], []):
+                if str(known).startswith(period):
+                    period = str(known)  # keep the day the plan already states (2022-03-01)
+        rows.append(
+            {
+                **last.loc[rec["id"]].to_dict(),
+                "id": rec["id"],
+                "period": period,
+                "fy": str(fy) if as_of is None else str(as_of.fiscal_year),
+                "value": float(rec["value"]),
+                "approx": False,
+                "note": rec.get("note") or "",
+            }
+        )
+    if not rows:
+        return indicators
+    new = pd.DataFrame(rows, columns=indicators.columns)
+    replaced = set(zip(new["id"], new["fy"], strict=True))
+    keys = list(zip(indicators["id"], indicators["fy"], strict=True))
+    keep = indicators[[k not in replaced for k in keys]]
+    out = pd.concat([keep, new], ignore_index=True)
     first = {ind_id: i for i, ind_id in reversed(list(enumerate(indicators["id"])))}
     order = out["id"].map(first).astype(int) * 1000 + out["fy"].str[1:].astype(int)
     result: pd.DataFrame = out.iloc[order.argsort(kind="stable")].reset_index(drop=True)
