@@ -202,11 +202,12 @@ def _check_batch(forms: list[_Form], owners: Mapping[int, str]) -> None:
             parsed = _parse(batch)
             failures = checker(batch, parsed)
             _report(batch, parsed, failures)
-            for i, form in enumerate(group):
-                mine = parsed[batch.raw[FORM].to_numpy() == i]
-                form.result.sheets[sheet] = mine.set_index(
-                    pd.Index(batch.raw[ROW][mine.index].astype(int), name="row")
-                )
+            if len(batch.raw):
+                indexed = parsed.set_index(pd.Index(batch.raw[ROW].astype(int), name="row"))
+                for i, mine in indexed.groupby(batch.raw[FORM].to_numpy()):
+                    group[int(str(i))].result.sheets[sheet] = mine
+            for form in group:
+                form.result.sheets.setdefault(sheet, parsed.iloc[0:0])
 
 
 def _make_batch(sheet: str, forms: list[_Form], owners: Mapping[int, str]) -> _Batch:
