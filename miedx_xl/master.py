@@ -186,13 +186,17 @@ def fit_rows(ws: Worksheet, first: int, last: int) -> None:
         for rng in ws.merged_cells.ranges
         if rng.min_row == rng.max_row
     }
-    for r in range(first, last + 1):
+    widths: dict[int, float] = {}
+    # One pass over the rows: `ws[r]` would recount the sheet's columns for every row.
+    for r, cells in enumerate(ws.iter_rows(min_row=first, max_row=last), start=first):
         need = 0.0
-        for cell in ws[r]:
+        for cell in cells:
             if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
                 continue
             col = int(cell.column or 1)
-            width = spans.get((r, col), _column_width(ws, col))
+            if col not in widths:
+                widths[col] = _column_width(ws, col)
+            width = spans.get((r, col), widths[col])
             need = max(need, text_height(cell.value, width, float(cell.font.sz or FONT_PT)))
         if need > 15:
             ws.row_dimensions[r].height = round(need, 1)
