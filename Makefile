@@ -28,6 +28,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/check_one.py
+	$(BIN)/python benchmarks/consolidate.py --sizes 33 330 3300 --repeat 3
 
 addin: $(STAMP)
 	$(BIN)/miedx-xl addin build --out workbooks
