@@ -63,6 +63,7 @@ from miedx_xl.sheets import (
     landscape_a4,
     put,
     save_atomic,
+    style,
 )
 
 SUMMARY_SHEET = "概要"
@@ -221,10 +222,7 @@ def _header(ws: Worksheet, row: int, labels: Sequence[str], first_col: int = 1) 
 
 def _body(ws: Worksheet, row: int, values: Sequence[Any], first_col: int = 1) -> None:
     for c, value in enumerate(values, start=first_col):
-        cell = put(ws, row, c, value)
-        cell.font = TEXT_FONT
-        cell.alignment = WRAP_TOP
-        cell.border = BOX
+        style(put(ws, row, c, value), "master-body", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX)
 
 
 def _widths(ws: Worksheet, widths: Sequence[float]) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from copy import copy
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -25,6 +28,26 @@ INPUT_FILL = PatternFill("solid", fgColor="FFFFFF")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 THIN = Side(style="thin", color="A6A6A6")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+_STYLES: WeakKeyDictionary[Workbook, dict[str, StyleArray]] = WeakKeyDictionary()
+
+
+def style(cell: Any, name: str, **attrs: Any) -> None:
+    """Give a cell a named set of styles (font=, fill=, alignment=, border=, ...).
+
+    The first cell of a workbook with this name is styled attribute by attribute; later
+    ones copy its style ids, which skips openpyxl's hashing of every style object (the
+    bulk of the time when a sheet has thousands of styled cells).
+    """
+    cache = _STYLES.setdefault(cell.parent.parent, {})
+    known = cache.get(name)
+    if known is None:
+        for attr, value in attrs.items():
+            setattr(cell, attr, value)
+        cache[name] = copy(cell._style)
+    else:
+        cell._style = copy(known)
 
 
 def put(ws: Worksheet, row: int, col: int, value: Any) -> Any:  # returns the Cell
@@ -53,10 +76,9 @@ def write_table(
     r = top
     for r, values in enumerate(rows, start=top + 1):
         for c, value in enumerate(values, start=1):
-            cell = put(ws, r, c, value)
-            cell.font = BODY_FONT
-            cell.alignment = WRAP_TOP
-            cell.border = BOX
+            style(
+                put(ws, r, c, value), "table-body", font=BODY_FONT, alignment=WRAP_TOP, border=BOX
+            )
     for c, width in enumerate(widths or (), start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.freeze_panes = f"A{top + 1}"
