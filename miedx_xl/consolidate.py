@@ -259,8 +259,12 @@ def _merge(
         if col not in measures.columns:
             measures[col] = ""
     base = (measures["relisted_of"] == 0) & ~measures["reference"]
-    position = pd.Series(measures.index[base], index=measures.loc[base, "no"])
-    owner = dict(zip(measures.loc[base, "no"], measures.loc[base, "division"], strict=True))
+    nos = measures.loc[base, "no"].tolist()
+    position = dict(zip(nos, measures.index[base].tolist(), strict=True))
+    owner = dict(zip(nos, measures.loc[base, "division"].tolist(), strict=True))
+    current = {
+        col: dict(zip(measures.index, measures[col].tolist(), strict=True)) for col in columns
+    }
     updates: dict[str, dict[int, Any]] = {col: {} for col in columns}
     changed_schedule: set[int] = set()
     values: list[dict[str, Any]] = []
@@ -274,18 +278,18 @@ def _merge(
         if status is not None and "no" in status.columns:
             bad = result.bad_rows(STATUS_SHEET)
             labels = {f.key: f.label for f in form_fields(meta)[STATUS_SHEET]}
-            for row, rec in zip(status.index, status.to_dict("records"), strict=True):
+            for row, rec in zip(status.index, _records(status), strict=True):
                 no = rec.get("no")
                 if row in bad or no is None or owner.get(no) != meta.division_key:
                     continue
-                idx = int(position[int(no)])
+                idx = position[int(no)]
                 touched.add(int(no))
                 for col in columns:
                     value = rec.get(col)
                     if value is None:
                         continue
                     updates[col][idx] = value
-                    if col.startswith("schedule_") and measures.at[idx, col] != value:
+                    if col.startswith("schedule_") and current[col][idx] != value:
                         changed_schedule.add(idx)  # the division's own word, no longer inferred
                     if isinstance(value, str) and is_formula_like(value):
                         letter = result.letters[STATUS_SHEET].get(col, "")
@@ -303,7 +307,7 @@ def _merge(
         ind = result.sheets.get(INDICATOR_SHEET)
         if ind is not None and {"id", "value"} <= set(ind.columns):
             bad = result.bad_rows(INDICATOR_SHEET)
-            for row, rec in zip(ind.index, ind.to_dict("records"), strict=True):
+            for row, rec in zip(ind.index, _records(ind), strict=True):
                 if row not in bad and rec.get("value") is not None:
                     values.append({str(k): v for k, v in rec.items()})
                     item.rows += 1
@@ -319,6 +323,13 @@ def _merge(
     indicators = _put_indicators(plan.indicators, fy, values)
     rpa_all = pd.concat(rpa_parts, ignore_index=True) if rpa_parts else _empty_rpa()
     return replace(plan, measures=measures, indicators=indicators), rpa_all
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts (`to_dict("records")` costs milliseconds per small frame)."""
+    keys = [str(k) for k in frame.columns]
+    columns = [frame[k].tolist() for k in frame.columns]
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _follow_originals(
@@ -367,11 +378,11 @@ def _put_indicators(
     """Replace indicators' values for `fy` with the submitted ones (in the plan's order)."""
     if not submitted:
         return indicators
-    last = indicators.groupby("id", sort=False).tail(1).set_index("id")
+    last = {r["id"]: r for r in indicators.groupby("id", sort=False).tail(1).to_dict("records")}
     periods = indicators.groupby("id")["period"].apply(list).to_dict()
     rows = []
     for rec in submitted:
-        if rec["id"] not in last.index:
+        if rec["id"] not in last:
             continue
         period = str(fy)
         as_of = parse_year_month(rec["as_of"]).value if rec.get("as_of") is not None else None
@@ -382,7 +393,7 @@ def _put_indicators(
                     period = str(known)  # keep the day the plan already states (2022-03-01)
         rows.append(
             {
-                **last.loc[rec["id"]].to_dict(),
+                **last[rec["id"]],
                 "id": rec["id"],
                 "period": period,
                 "fy": str(fy) if as_of is None else str(as_of.fiscal_year),

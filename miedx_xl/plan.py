@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -114,7 +114,11 @@ class Plan:
 
     def divisions(self) -> list[str]:
         """Division keys owning at least one measure, in the order they first appear."""
-        return list(dict.fromkeys(self.measures["division"]))
+        return list(self._divisions)
+
+    @cached_property
+    def _divisions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.measures["division"].tolist()))
 
     def numbered(self) -> pd.DataFrame:
         """The measures with their own NO (each NO once; the （参考） rows left out)."""
