@@ -14,8 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -163,7 +162,10 @@ def percent_reduction(before: float, after: float, digits: int) -> float:
 
 
 def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+    # Japanese characters take 3 bytes in UTF-8 and two columns on screen, ASCII 1 and 1:
+    # len + (bytes - len) / 2 counts both without a Python loop over the characters.
+    n = len(text)
+    return n + (len(text.encode("utf-8")) - n) // 2
 
 
 def text_height(text: str, width: float, size_pt: float = FONT_PT) -> float:
@@ -407,7 +409,7 @@ def _years_of(columns: Iterable[str], kind: str) -> set[FiscalYear]:
     return years
 
 
-def _cell_of(row: pd.Series, key: str, original: pd.Series | None) -> str:
+def _cell_of(row: Mapping[Any, Any], key: str, original: Mapping[Any, Any] | None) -> str:
     """A text field of a measure row; a re-listed row shows its original's when it has none."""
     value = _text(row.get(key))
     if not value and original is not None:
@@ -423,7 +425,9 @@ def _write_progress(ws: Worksheet, result: Consolidation) -> None:
     _header(ws, HEADER_ROW, [c.label for c in columns])
     _widths(ws, [c.width for c in columns])
     measures = plan.measures.sort_values("order")
-    originals = {int(r["no"]): r for _, r in plan.own_measures().iterrows()}
+    originals = {int(r["no"]): r for r in plan.own_measures().to_dict("records")}
+    records = measures.to_dict("records")
+    names = {key: plan.division_name(key, fy) for key in plan.divisions()}
     row = HEADER_ROW
     for _, area in plan.areas.sort_values("no").iterrows():
         no = int(area["no"])
@@ -438,7 +442,7 @@ def _write_progress(ws: Worksheet, result: Consolidation) -> None:
                 row += 1
                 _overview_row(ws, row, f"{label}\n■{ov['actor']}", text, last)
         group: tuple[str, bool] | None = None
-        for _, m in measures[measures["area"] == no].iterrows():
+        for m in (r for r in records if r["area"] == no):
             reference = bool(m["reference"])
             if (m["actor"], reference) != group:
                 group = (m["actor"], reference)
@@ -457,7 +461,7 @@ def _write_progress(ws: Worksheet, result: Consolidation) -> None:
                 elif col.key == "title":
                     values.append(m["title"] + (RELISTED_MARK if relisted or reference else ""))
                 elif col.key == "division":
-                    values.append(plan.division_name(m["division"], fy))
+                    values.append(names.get(m["division"]) or m["division"])
                 else:
                     values.append(_cell_of(m, col.key, original))
             _body(ws, row, values)
@@ -543,12 +547,15 @@ def _write_indicators(ws: Worksheet, result: Consolidation) -> None:
     _header(ws, HEADER_ROW, labels)
     _widths(ws, [40, 8, *[10] * len(periods), 36, 7, 7, 30])
     row = HEADER_ROW
-    for ind_id, group in ind.groupby("id", sort=False):
+    groups: dict[str, list[dict[Any, Any]]] = {}
+    for rec in ind.to_dict("records"):
+        groups.setdefault(str(rec["id"]), []).append(rec)
+    for ind_id, group in groups.items():
         row += 1
-        first = group.iloc[0]
+        first = group[0]
         values = [
             (str(v["period"]), float(v["value"]), bool(v["approx"]), _text(v["note"]))
-            for v in group.to_dict("records")
+            for v in group
         ]
         by_period = {period: (value, approx) for period, value, approx, _ in values}
         notes = [f"{period_label(period)}：{note}" for period, _, _, note in values if note]
@@ -725,9 +732,9 @@ def assessment_counts(result: Consolidation) -> tuple[list[str], list[tuple[int,
     """Measures per area by self-assessment of the year (blank counts as 未記入)."""
     plan, fy = result.plan, result.fy
     col = assessment_column(fy)
-    originals = {int(r["no"]): r for _, r in plan.own_measures().iterrows()}
+    originals = {int(r["no"]): r for r in plan.own_measures().to_dict("records")}
     words: list[str] = []
-    for _, m in plan.numbered().iterrows():
+    for m in plan.numbered().to_dict("records"):
         relisted = int(m["relisted_of"])
         word = _cell_of(m, col, originals.get(relisted) if relisted else None).strip()
         words.append(word)
