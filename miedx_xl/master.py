@@ -467,7 +467,8 @@ def _write_progress(ws: Worksheet, result: Consolidation) -> None:
             _body(ws, row, values)
             for c, col in enumerate(columns, start=1):
                 if col.centered:
-                    ws.cell(row=row, column=c).alignment = CENTER
+                    cell = ws.cell(row=row, column=c)
+                    style(cell, "master-center", font=TEXT_FONT, alignment=CENTER, border=BOX)
     if any(INFERRED_MARK in c.label for c in columns):
         row += 2
         _note(
