@@ -18,6 +18,7 @@ then profiles ours at N = 330 with cProfile into `benchmarks/profile_330.txt`.
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import io
 import json
@@ -26,6 +27,7 @@ import os
 import platform
 import pstats
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,7 +38,28 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+PIN = "MIEDX_BENCH_PACKAGE"
+"""Environment variable naming the package copy every process of one run imports."""
+
+
+def pin_package() -> None:
+    """Import one copy of miedx_xl in every process of this run: others edit the tree live,
+    and a run must not mix versions. The copy is made once and removed at exit."""
+    copy = os.environ.get(PIN)
+    if not copy:
+        copy = tempfile.mkdtemp(prefix="miedx-bench-package-")
+        shutil.copytree(
+            HERE.parent / "miedx_xl",
+            Path(copy) / "miedx_xl",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        os.environ[PIN] = copy
+        atexit.register(shutil.rmtree, copy, ignore_errors=True)
+    # Ahead of the editable install, whose finder comes after the path finder.
+    sys.path[:0] = [copy, str(HERE)]
+
+
+pin_package()
 
 import synthetic  # noqa: E402
 
@@ -153,7 +176,26 @@ def child(kind: str, n: int, profile_to: Path | None, files: int | None) -> None
     if profiler and profile_to:
         write_profile(profiler, profile_to, n, seconds)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, **extra}))
+    print(
+        json.dumps({"seconds": seconds, "peak_mb": peak, "library": synthetic.library(), **extra})
+    )
+
+
+def commit() -> str:
+    """The checked-out commit, marked when the package has uncommitted changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "miedx_xl"],
+            capture_output=True,
+            text=True,
+            cwd=HERE,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return head + (" + uncommitted changes in miedx_xl/" if dirty else "")
 
 
 def write_profile(profiler: cProfile.Profile, out: Path, n: int, seconds: float) -> None:
@@ -234,17 +276,25 @@ def main() -> None:
         child(args.child[0], int(args.child[1]), args.profile_to, args.files)
         return
 
-    print(f"Machine: {machine()}\n")
+    print(f"Machine: {machine()}")
+    print(
+        f"Library: commit {commit()}, source fingerprint {synthetic.library()} (copied at "
+        "start; every process of this run imports that copy)\n"
+    )
     results: dict[int, dict[str, list[dict[str, Any]]]] = {}
     skipped: dict[tuple[int, str], float] = {}
+    made: dict[int, float] = {}
+    for n in dict.fromkeys([*args.sizes, *([] if args.no_profile else [PROFILE_N])]):
+        _, made[n] = synthetic.forms(n)
     notes: list[str] = []
     for n in args.sizes:
-        _, gen = synthetic.forms(n)
+        gen = made[n]
         info = synthetic.stats(n)
         print(
             f"N={n}: {n} forms, {info['measures']:,} measures, {info['indicators']:,} "
             f"indicators, {info['rpa_rows']} RPA rows, forms with findings {info['findings']}, "
-            f"{info['bytes'] / 1e6:.1f} MB; generation "
+            f"{info['bytes'] / 1e6:.1f} MB, made with library {info.get('library', '?')}; "
+            "generation "
             + (f"{gen:.1f} s (2 processes)" if gen else f"cached ({info['seconds']} s when made)"),
             flush=True,
         )
@@ -278,12 +328,12 @@ def main() -> None:
         results[n] = runs
 
     def med(n: int, kind: str, key: str = "seconds") -> float | None:
-        runs = results[n][kind]
-        return statistics.median(r[key] for r in runs) if runs else None
+        done = results[n][kind]
+        return statistics.median(r[key] for r in done) if done else None
 
     def peak(n: int, kind: str) -> float | None:
-        runs = results[n][kind]
-        return max(r["peak_mb"] for r in runs) if runs else None
+        done = results[n][kind]
+        return max(r["peak_mb"] for r in done) if done else None
 
     reps = args.repeat
     print(f"\n### 取りまとめ, ours end to end (median of {reps} runs)\n")
@@ -312,14 +362,14 @@ def main() -> None:
     print("|---:|---|---:|---:|---:|---|")
     for n in results:
         for kind in ("ours", "baseline", "floor"):
-            runs = results[n][kind]
-            if not runs:
+            kind_runs = results[n][kind]
+            if not kind_runs:
                 est = skipped.get((n, kind), 0)
-                print(f"| {n:,} | {kind} | skipped (≈ {est:,.0f} estimated) | | | |")
+                print(f"| {n:,} | {kind} | skipped (≈ {est:,.0f} s estimated) | | | |")
                 continue
             s = med(n, kind)
             assert s is not None
-            loads = [r["load"] for r in runs]
+            loads = [r["load"] for r in kind_runs]
             print(
                 f"| {n:,} | {kind} | {fmt(s)} | {fmt(s / n * 1000, 1)} | {fmt(peak(n, kind), 0)} "
                 f"| {min(loads):.2f}–{max(loads):.2f} |"
@@ -339,6 +389,12 @@ def main() -> None:
     print(targets(results, med, peak))
     for note in notes:
         print(f"\n{note}")
+    seen = {r["library"] for runs in results.values() for rs in runs.values() for r in rs}
+    if seen != {synthetic.library()} or len(seen) > 1:
+        print(
+            f"\nWARNING: the package changed during the run (fingerprints {sorted(seen)}, now "
+            f"{synthetic.library()}): the numbers mix versions; run again."
+        )
     if not args.no_profile:
         out = HERE / f"profile_{PROFILE_N}.txt"
         synthetic.forms(PROFILE_N)

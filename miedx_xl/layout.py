@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Final, Literal
 
 from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year
@@ -53,7 +54,7 @@ class Field:
     hint_ja: str = ""
     hint_en: str = ""
 
-    @property
+    @cached_property
     def match(self) -> str:
         """The label as the reader compares it (NFKC, no spaces, no required mark)."""
         return label_key(self.label)
@@ -248,7 +249,8 @@ class FormMeta:
             "phases": self.phases,
             "plan_nos": self.plan_nos,
             "own_nos": self.own_nos,
-            "locked": self.locked,
+            # Sheets without locked rows write no meta row: leave them out here too.
+            "locked": {sheet: rows for sheet, rows in self.locked.items() if rows},
         }
 
     def digest(self) -> str:

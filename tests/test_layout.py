@@ -29,3 +29,10 @@ def test_meta_rows_round_trip_and_digest(plan: Plan) -> None:
     assert meta.own_nos[:9] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     # Every meta cell stays within Excel's 32,767 characters.
     assert max(len(v) for _, v in meta.to_rows()) < 32_767
+
+
+def test_meta_of_a_division_without_indicators_keeps_its_digest(plan: Plan) -> None:
+    meta = form_meta(plan, R4, "デジタル戦略企画課", now=FIXED_TIME)
+    meta.locked["指標"] = {}
+    back, digest = FormMeta.from_rows(meta.to_rows())
+    assert digest == back.digest() == meta.digest()
