@@ -1,6 +1,6 @@
 """Cold-process 入力チェック of one form, as a ribbon button runs it.
 
-Prints a Markdown table: the bare interpreter start (baseline), `import miedx_xl.check`,
+Prints a Markdown table: the bare interpreter start (baseline), `import miedx_xl.checking`,
 and a whole check of one filled form, each the median of repeated cold processes, plus the
 import-time breakdown of the heaviest modules (`python -X importtime`).
 
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 CHECK = (
-    "import sys; from pathlib import Path; from miedx_xl.check import check_file; "
+    "import sys; from pathlib import Path; from miedx_xl.checking import check_file; "
     "check_file(Path(sys.argv[1]))"
 )
 
@@ -50,9 +50,9 @@ def cold(code: str, *args: str, runs: int) -> float:
 
 
 def import_breakdown(top: int = 6) -> list[tuple[str, float]]:
-    """The heaviest imports of `miedx_xl.check` (cumulative seconds)."""
+    """The heaviest imports of `miedx_xl.checking` (cumulative seconds)."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import miedx_xl.check"],
+        [sys.executable, "-X", "importtime", "-c", "import miedx_xl.checking"],
         capture_output=True,
         text=True,
         check=True,
@@ -76,12 +76,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         form = make_form(Path(tmp))
         base = cold("pass", runs=runs)
-        imp = cold("import miedx_xl.check", runs=runs)
+        imp = cold("import miedx_xl.checking", runs=runs)
         full = cold(CHECK, str(form), runs=runs)
     print(f"| step (median of {runs} cold processes) | seconds | over bare interpreter |")
     print("|---|---:|---:|")
     print(f"| bare interpreter (`python -c pass`, baseline) | {base:.3f} | — |")
-    print(f"| `import miedx_xl.check` | {imp:.3f} | {imp - base:.3f} |")
+    print(f"| `import miedx_xl.checking` | {imp:.3f} | {imp - base:.3f} |")
     print(f"| check one filled form (19 measures) | {full:.3f} | {full - base:.3f} |")
     print()
     print("| heaviest imports (cumulative) | seconds |")

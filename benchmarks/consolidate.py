@@ -86,7 +86,7 @@ def form_paths(folder: Path) -> list[Path]:
 
 def run_ours(n: int, folder: Path, tmp: Path) -> Callable[[], dict[str, Any]]:
     """consolidate + write_master into a fresh archive and master in `tmp`."""
-    from miedx_xl.consolidate import consolidate
+    from miedx_xl.consolidation import consolidate
     from miedx_xl.master import write_master
 
     plan = synthetic.cached_plan(n)
@@ -115,7 +115,7 @@ def run_baseline(n: int, folder: Path, tmp: Path) -> Callable[[], dict[str, Any]
     """pandas + openpyxl read, the same pandera checks per file, concat, to_excel."""
     import pandas as pd
 
-    from miedx_xl.check import check_sheets
+    from miedx_xl.checking import check_sheets
     from miedx_xl.layout import HEADER_ROW, STATUS_SHEET
     from miedx_xl.reader import ValueSheets
 

@@ -1,7 +1,8 @@
 """miedx_xl: the PDCA progress cycle of a prefecture's digital strategy plan, in Excel.
 
-Public API: `load_plan`, `make_forms`, `check`, `consolidate`, `write_master`. Imports are
-lazy so that a ribbon button's cold start stays fast.
+Public API: `load_plan`, `make_forms`, `check`, `consolidate`, `write_master` (mirroring the
+commands), plus `read_master_plan`, `write_report`, `write_plan_book`. Imports are lazy so
+that a ribbon button's cold start stays fast.
 """
 
 from __future__ import annotations
@@ -13,6 +14,12 @@ __version__ = "0.1.0"
 _API = {
     "load_plan": "miedx_xl.plan",
     "Plan": "miedx_xl.plan",
+    "make_forms": "miedx_xl.forms",
+    "check": "miedx_xl.checking",
+    "consolidate": "miedx_xl.consolidation",
+    "write_master": "miedx_xl.master",
+    "read_master_plan": "miedx_xl.master",
+    "write_report": "miedx_xl.master",
     "Finding": "miedx_xl.findings",
     "Report": "miedx_xl.findings",
     "FiscalYear": "miedx_xl.normalize",
@@ -22,7 +29,11 @@ _API = {
 __all__ = sorted(_API)
 
 if TYPE_CHECKING:
+    from miedx_xl.checking import check
+    from miedx_xl.consolidation import consolidate
     from miedx_xl.findings import Finding, Report
+    from miedx_xl.forms import make_forms
+    from miedx_xl.master import read_master_plan, write_master, write_report
     from miedx_xl.normalize import FiscalYear
     from miedx_xl.plan import Plan, load_plan
     from miedx_xl.planbook import write_plan_book

@@ -46,7 +46,7 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Check returned forms; print findings; optionally write marked copies."""
-    from miedx_xl.check import check_file
+    from miedx_xl.checking import check_file
     from miedx_xl.findings import Report
 
     report = Report()
@@ -70,7 +70,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     """Consolidate a folder of returned forms into the master workbook."""
-    from miedx_xl.consolidate import consolidate
+    from miedx_xl.consolidation import consolidate
     from miedx_xl.master import write_master
 
     result = consolidate(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from miedx_xl.consolidate import Consolidation, consolidate
+from miedx_xl.consolidation import Consolidation, consolidate
 from miedx_xl.forms import fill_form, make_forms
 from miedx_xl.layout import form_file_name
 from miedx_xl.normalize import FiscalYear

@@ -30,7 +30,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from miedx_xl.charts import CHART_HEIGHT_CM, Block, bar_chart, line_chart
-from miedx_xl.consolidate import (
+from miedx_xl.consolidation import (
     STATE_DUPLICATE,
     STATE_MISSING,
     STATE_NEEDS_FIX,

@@ -23,7 +23,7 @@ from miedx_xl.layout import RESULT_HEADER as FORM_RESULT_HEADER
 if TYPE_CHECKING:
     from xlwings import Book, Range, Sheet
 
-    from miedx_xl.check import FormResult
+    from miedx_xl.checking import FormResult
     from miedx_xl.findings import Finding
     from miedx_xl.normalize import FiscalYear
 
@@ -248,7 +248,7 @@ def remove_marks(book: Book) -> int | None:
 
 def xl_check(book: Book) -> None:
     """入力チェック: check the live values, mark the cells, list findings, show the counts."""
-    from miedx_xl.check import check_sheets
+    from miedx_xl.checking import check_sheets
 
     live = LiveSheets(book)
     result = check_sheets(Path(book.fullname), live)
@@ -422,7 +422,7 @@ def xl_forms(book: Book) -> None:
 
 def xl_consolidate(book: Book) -> None:
     """取りまとめ: consolidate the 提出フォルダ and write the master workbook, then open it."""
-    from miedx_xl.consolidate import consolidate
+    from miedx_xl.consolidation import consolidate
     from miedx_xl.master import write_master
 
     settings = settings_or_explain(book)

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from miedx_xl.cli import main
-from miedx_xl.consolidate import consolidate
+from miedx_xl.consolidation import consolidate
 from miedx_xl.demo import DemoSummary, run_demo
 from miedx_xl.forms import fill_form, make_forms
 from miedx_xl.master import read_master_plan, write_master

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from miedx_xl.check import check_file
+from miedx_xl.checking import check_file
 from miedx_xl.forms import fill_form
 from miedx_xl.layout import META_SHEET, form_file_name
 from miedx_xl.office import convert

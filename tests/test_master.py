@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart
 from openpyxl.worksheet.worksheet import Worksheet
 
-from miedx_xl.consolidate import Consolidation, Submission
+from miedx_xl.consolidation import Consolidation, Submission
 from miedx_xl.findings import Report, finding
 from miedx_xl.forms import make_forms
 from miedx_xl.master import (

@@ -22,7 +22,7 @@ import python_calamine as pc
 from openpyxl import Workbook, load_workbook
 
 from miedx_xl import xl
-from miedx_xl.check import check_file
+from miedx_xl.checking import check_file
 from miedx_xl.layout import RESULT_SHEET
 from miedx_xl.mark import MARK_AUTHOR, SEVERITY_JA
 from miedx_xl.normalize import FiscalYear
@@ -355,12 +355,12 @@ def test_settings_creates_the_sheet_with_defaults(xw: ModuleType) -> None:
 def test_consolidate_without_settings_creates_them_and_stops(
     xw: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import miedx_xl.consolidate
+    import miedx_xl.consolidation
 
     def fail(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("consolidate must wait for the settings")
 
-    monkeypatch.setattr(miedx_xl.consolidate, "consolidate", fail)
+    monkeypatch.setattr(miedx_xl.consolidation, "consolidate", fail)
     payload = settings_payload([])
     payload["sheets"].pop()
     actions = run(xw, "consolidate", payload)
@@ -376,7 +376,7 @@ def test_consolidate_uses_the_settings_and_writes_the_master(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import miedx_xl.consolidate
+    import miedx_xl.consolidation
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -384,13 +384,13 @@ def test_consolidate_uses_the_settings_and_writes_the_master(
     for key in keys:
         shutil.copy(filled(key, name=f"{key}.xlsx"), inbox / f"{key}.xlsx")
     calls: list[tuple[Path, FiscalYear]] = []
-    real = miedx_xl.consolidate.consolidate
+    real = miedx_xl.consolidation.consolidate
 
     def spy(folder: Path, fy: FiscalYear, *args: Any, **kwargs: Any) -> Any:
         calls.append((folder, fy))
         return real(folder, fy, *args, **kwargs)
 
-    monkeypatch.setattr(miedx_xl.consolidate, "consolidate", spy)
+    monkeypatch.setattr(miedx_xl.consolidation, "consolidate", spy)
     actions = run(xw, "consolidate", settings_payload(settings_rows(tmp_path, fy="Ｒ４")))
 
     assert calls == [(inbox, FiscalYear(4))]
@@ -417,7 +417,7 @@ def test_forms_writes_one_form_per_division(xw: ModuleType, plan: Plan, tmp_path
 def test_forms_from_last_years_master(
     xw: ModuleType, plan: Plan, filled: Callable[..., Path], tmp_path: Path
 ) -> None:
-    from miedx_xl.consolidate import consolidate
+    from miedx_xl.consolidation import consolidate
     from miedx_xl.master import write_master
 
     inbox = tmp_path / "inbox"

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from defusedxml import ElementTree
 
-from miedx_xl.check import FormResult, check_files
+from miedx_xl.checking import FormResult, check_files
 from miedx_xl.findings import Report, finding
 from miedx_xl.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET, form_fields
 from miedx_xl.normalize import FiscalYear, is_formula_like, parse_year_month

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from miedx_xl.consolidate import consolidate, saved_time
+from miedx_xl.consolidation import consolidate, saved_time
 from miedx_xl.plan import Plan
 from tests.conftest import FIXED_TIME, R4
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from miedx_xl.check import check, check_file, check_files
+from miedx_xl.checking import check, check_file, check_files
 from miedx_xl.plan import Plan
 
 STATUS = "取組状況"
