@@ -190,17 +190,23 @@ def fit_rows(ws: Worksheet, first: int, last: int) -> None:
         if rng.min_row == rng.max_row
     }
     widths: dict[int, float] = {}
+    wb: Any = ws.parent
+    # Style lookups by id: `cell.alignment` / `cell.font` build a proxy object per call.
+    wraps = {i: bool(a.wrap_text) for i, a in enumerate(wb._alignments)}
+    sizes = {i: float(f.sz or FONT_PT) for i, f in enumerate(wb._fonts)}
     # One pass over the rows: `ws[r]` would recount the sheet's columns for every row.
     for r, cells in enumerate(ws.iter_rows(min_row=first, max_row=last), start=first):
         need = 0.0
         for cell in cells:
-            if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+            ids: Any = getattr(cell, "_style", None)
+            if not isinstance(cell.value, str) or ids is None or not wraps.get(ids.alignmentId):
                 continue
             col = int(cell.column or 1)
             if col not in widths:
                 widths[col] = _column_width(ws, col)
             width = spans.get((r, col), widths[col])
-            need = max(need, text_height(cell.value, width, float(cell.font.sz or FONT_PT)))
+            size = sizes.get(ids.fontId, FONT_PT)
+            need = max(need, text_height(cell.value, width, size))
         if need > 15:
             ws.row_dimensions[r].height = round(need, 1)
 
