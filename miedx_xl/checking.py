@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pandera.pandas as pa
@@ -204,8 +204,9 @@ def _check_batch(forms: list[_Form], owners: Mapping[int, str]) -> None:
             _report(batch, parsed, failures)
             if len(batch.raw):
                 indexed = parsed.set_index(pd.Index(batch.raw[ROW].astype(int), name="row"))
-                for i, mine in indexed.groupby(batch.raw[FORM].to_numpy()):
-                    group[int(str(i))].result.sheets[sheet] = mine
+                positions = indexed.groupby(batch.raw[FORM].to_numpy()).indices
+                for i, rows in positions.items():
+                    group[cast(int, i)].result.sheets[sheet] = indexed.iloc[rows]
             for form in group:
                 form.result.sheets.setdefault(sheet, parsed.iloc[0:0])
 
@@ -392,30 +393,28 @@ def _locked(batch: _Batch, parsed: pd.DataFrame, key_field: str) -> None:
             got = "" if got_raw is None else cell_text(got_raw)
             if got != want:
                 _, _, cell = batch.cell(pos, f.key)
-                form.result.report.add(
-                    finding(
-                        "template-tampered",
-                        str(form.result.path),
-                        batch.sheet,
-                        cell,
-                        detail=f"「{f.label}」",
-                        expected=want[:40] + ("…" if len(want) > 40 else ""),
-                    )
-                )
+                shown = want[:40] + ("…" if len(want) > 40 else "")
+                _tampered(form, batch.sheet, cell, f"「{f.label}」", shown)
     for form in batch.forms:
         present = seen.get(id(form), set())
         for key in form.meta.locked.get(batch.sheet, {}):
             if key not in present:
-                form.result.report.add(
-                    finding(
-                        "template-tampered",
-                        str(form.result.path),
-                        batch.sheet,
-                        None,
-                        detail=f"{key} の行が削除されたか、番号が変えられています",
-                        expected=f"{key} の行",
-                    )
-                )
+                detail = f"{key} の行が削除されたか、番号が変えられています"
+                _tampered(form, batch.sheet, None, detail, f"{key} の行")
+
+
+def _tampered(form: _Form, sheet: str, cell: str | None, detail: str, expected: str) -> None:
+    """Report a locked cell or row that differs from the form as sent."""
+    form.result.report.add(
+        finding(
+            "template-tampered",
+            str(form.result.path),
+            sheet,
+            cell,
+            detail=detail,
+            expected=expected,
+        )
+    )
 
 
 def _status_failures(batch: _Batch, parsed: pd.DataFrame) -> list[tuple[str, str, int, Any]]:
