@@ -37,6 +37,7 @@ from miedx_xl.consolidation import (
     STATE_SUBMITTED,
     Consolidation,
 )
+from miedx_xl.grid import DEFAULT_HEIGHT, Grid, text_height
 from miedx_xl.layout import ASSESSMENTS
 from miedx_xl.mark import SEVERITY_JA
 from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year, parse_number
@@ -49,6 +50,7 @@ from miedx_xl.plan import (
     issues_column,
     load_plan,
     period_fiscal_year,
+    records,
     schedule_column,
     status_column,
 )
@@ -116,13 +118,6 @@ COPIES = "copies_per_month_digital_reform_division"
 CARD_MIE = "mynumber_card_rate_mie"
 CARD_NATIONAL = "mynumber_card_rate_national"
 
-PX_PER_UNIT = 7.0
-"""Pixels per unit of Excel column width (the width of '0' in the default 11 pt font)."""
-CJK_EM_PX = 4 / 3
-"""Pixels per point of a full-width character (one em, at 96 dpi)."""
-LINE_EM = 1.45
-"""Line height in em of wrapped CJK text (Noto Sans CJK, which LibreOffice uses, is tall)."""
-
 
 class MasterError(ValueError):
     """The file is not a master workbook written by `write_master`, or cannot be used as one."""
@@ -161,20 +156,6 @@ def percent_reduction(before: float, after: float, digits: int) -> float:
     return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
-def _display_width(text: str) -> int:
-    # Japanese characters take 3 bytes in UTF-8 and two columns on screen, ASCII 1 and 1:
-    # len + (bytes - len) / 2 counts both without a Python loop over the characters.
-    n = len(text)
-    return n + (len(text.encode("utf-8")) - n) // 2
-
-
-def text_height(text: str, width: float, size_pt: float = FONT_PT) -> float:
-    """Points a text needs when wrapped in a cell `width` column units wide."""
-    per_line = max((width * PX_PER_UNIT - 4) / (size_pt * CJK_EM_PX / 2), 2.0)
-    lines = sum(max(1, math.ceil(_display_width(par) / per_line)) for par in text.split("\n"))
-    return lines * size_pt * LINE_EM + 3
-
-
 def _column_width(ws: Worksheet, col: int) -> float:
     return float(ws.column_dimensions[get_column_letter(col)].width or 8.43)
 
@@ -207,7 +188,7 @@ def fit_rows(ws: Worksheet, first: int, last: int) -> None:
             width = spans.get((r, col), widths[col])
             size = sizes.get(ids.fontId, FONT_PT)
             need = max(need, text_height(cell.value, width, size))
-        if need > 15:
+        if need > DEFAULT_HEIGHT:
             ws.row_dimensions[r].height = round(need, 1)
 
 
@@ -240,6 +221,11 @@ def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
 
 def _page(ws: Worksheet, title: str) -> None:
     fit_rows(ws, HEADER_ROW, ws.max_row)
+    _page_setup(ws, title)
+
+
+def _page_setup(ws: Worksheet, title: str) -> None:
+    """A4 landscape with repeated title rows, frozen header and page header and footer."""
     landscape_a4(ws, PRINT_TITLES)
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     # &A sheet name, &P page, &N pages; a literal & is written &&.
@@ -277,7 +263,7 @@ def write_master(result: Consolidation, out: Path) -> Path:
     assert ws is not None
     ws.title = SUMMARY_SHEET
     _write_summary(ws, result)
-    _write_progress(wb.create_sheet(PROGRESS_SHEET), result)
+    progress = _write_progress(wb.create_sheet(PROGRESS_SHEET), result)
     _write_indicators(wb.create_sheet(INDICATOR_SHEET), result)
     _write_submissions(wb.create_sheet(SUBMISSION_SHEET), result)
     _write_findings(wb.create_sheet(FINDING_SHEET), result)
@@ -288,7 +274,7 @@ def write_master(result: Consolidation, out: Path) -> Path:
         wb.properties.created = run_at
     if out.exists():
         keep_backup(out)
-    save_atomic(wb, out)
+    save_atomic(wb, out, grids=[progress])
     return out
 
 
@@ -423,22 +409,62 @@ def _cell_of(row: Mapping[Any, Any], key: str, original: Mapping[Any, Any] | Non
     return value
 
 
-def _write_progress(ws: Worksheet, result: Consolidation) -> None:
+class _ProgressStyles:
+    """The cell styles of the progress table, registered once in the Grid's workbook."""
+
+    def __init__(self, grid: Grid) -> None:
+        self.title = grid.style("title", font=TITLE_FONT, alignment=Alignment(vertical="center"))
+        self.header = grid.style(
+            "header",
+            font=HEAD_FONT,
+            fill=HEADER_FILL,
+            border=BOX,
+            alignment=Alignment(wrap_text=True, vertical="center", horizontal="center"),
+        )
+        self.body = grid.style("body", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX)
+        self.center = grid.style("center", font=TEXT_FONT, alignment=CENTER, border=BOX)
+        self.box = grid.style("box", border=BOX)
+        self.area = grid.style("area", fill=AREA_FILL, border=BOX)
+        self.actor = grid.style("actor", fill=ACTOR_FILL, border=BOX)
+        middle = Alignment(vertical="center")
+        self.area_head = grid.style(
+            "area-head", font=BOLD_FONT, fill=AREA_FILL, border=BOX, alignment=middle
+        )
+        self.actor_head = grid.style(
+            "actor-head", font=BOLD_FONT, fill=ACTOR_FILL, border=BOX, alignment=middle
+        )
+        self.label = grid.style(
+            "label", font=BOLD_FONT, fill=LABEL_FILL, border=BOX, alignment=WRAP_TOP
+        )
+        self.note = grid.style("note", font=NOTE_FONT)
+
+
+def _write_progress(ws: Worksheet, result: Consolidation) -> Grid:
+    """The progress table (資料２－２－１) as a Grid: it is the master's one large sheet."""
     plan, fy = result.plan, result.fy
+    grid = Grid(ws)
+    st = _ProgressStyles(grid)
     columns = _progress_columns(plan, fy)
     last = len(columns)
-    _title(ws, f"{plan.name}　進捗管理表（{fy.label_ja()}）")
-    _header(ws, HEADER_ROW, [c.label for c in columns])
     _widths(ws, [c.width for c in columns])
+    grid.set(TITLE_ROW, 1, f"{plan.name}　進捗管理表（{fy.label_ja()}）", st.title)
+    grid.heights[TITLE_ROW] = 24
+    grid.set_row(HEADER_ROW, [c.label for c in columns], [st.header] * last)
+    row_styles = [st.center if c.centered else st.body for c in columns]
     measures = plan.measures.sort_values("order")
-    originals = {int(r["no"]): r for r in plan.own_measures().to_dict("records")}
-    records = measures.to_dict("records")
+    originals = {int(r["no"]): r for r in records(plan.own_measures())}
+    rows = records(measures)
     names = {key: plan.division_name(key, fy) for key in plan.divisions()}
     row = HEADER_ROW
+
+    def band(text: str, head: int, rest: int) -> None:
+        grid.set_row(row, [text, *[None] * (last - 1)], [head, *[rest] * (last - 1)])
+        grid.merge(row, 1, last)
+
     for _, area in plan.areas.sort_values("no").iterrows():
         no = int(area["no"])
         row += 1
-        _band(ws, row, f"{area_label(no)}{area['title']}", last, AREA_FILL)
+        band(f"{area_label(no)}{area['title']}", st.area_head, st.area)
         overviews = plan.overviews[plan.overviews["area"] == no]
         for key, label in (("current", "①現状・課題"), ("approach", "②本計画での取組概要")):
             for _, ov in overviews.iterrows():
@@ -446,15 +472,19 @@ def _write_progress(ws: Worksheet, result: Consolidation) -> None:
                 if not text:
                     continue
                 row += 1
-                _overview_row(ws, row, f"{label}\n■{ov['actor']}", text, last)
+                cells = [f"{label}\n■{ov['actor']}", None, None, None, text]
+                styles = [st.label, st.box, st.box, st.box, st.body]
+                grid.set_row(row, cells + [None] * (last - 5), styles + [st.box] * (last - 5))
+                grid.merge(row, 1, 4)
+                grid.merge(row, 5, last)
         group: tuple[str, bool] | None = None
-        for m in (r for r in records if r["area"] == no):
+        for m in (r for r in rows if r["area"] == no):
             reference = bool(m["reference"])
             if (m["actor"], reference) != group:
                 group = (m["actor"], reference)
                 heading = ACTOR_HEADINGS.get(m["actor"], f"■{m['actor']}の取組")
                 row += 1
-                _band(ws, row, heading + (REFERENCE_MARK if reference else ""), last, ACTOR_FILL)
+                band(heading + (REFERENCE_MARK if reference else ""), st.actor_head, st.actor)
             row += 1
             relisted = int(m["relisted_of"])
             original = originals.get(relisted) if relisted else None
@@ -470,34 +500,19 @@ def _write_progress(ws: Worksheet, result: Consolidation) -> None:
                     values.append(names.get(m["division"]) or m["division"])
                 else:
                     values.append(_cell_of(m, col.key, original))
-            _body(ws, row, values)
-            for c, col in enumerate(columns, start=1):
-                if col.centered:
-                    cell = ws.cell(row=row, column=c)
-                    style(cell, "master-center", font=TEXT_FONT, alignment=CENTER, border=BOX)
+            grid.set_row(row, values, row_styles)
     if any(INFERRED_MARK in c.label for c in columns):
         row += 2
-        _note(
-            ws,
+        grid.set(
             row,
+            1,
             f"※スケジュール欄の{INFERRED_MARK}：報告書には段階の語だけが記載され年度の区切りが"
             "失われているため、語の順に年度へ割り当て、最後の語を計画の最終年度まで延ばしています。",
+            st.note,
         )
-    _page(ws, plan.name)
-
-
-def _overview_row(ws: Worksheet, row: int, label: str, text: str, last: int) -> None:
-    for c in range(1, last + 1):
-        ws.cell(row=row, column=c).border = BOX
-    head = put(ws, row, 1, label)
-    head.font = BOLD_FONT
-    head.fill = LABEL_FILL
-    head.alignment = WRAP_TOP
-    body = put(ws, row, 5, text)
-    body.font = TEXT_FONT
-    body.alignment = WRAP_TOP
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
-    ws.merge_cells(start_row=row, start_column=5, end_row=row, end_column=last)
+    grid.fit_rows(HEADER_ROW, grid.max_row)
+    _page_setup(ws, plan.name)
+    return grid
 
 
 # ----------------------------------------------------------------------------------- 指標
@@ -555,7 +570,7 @@ def _write_indicators(ws: Worksheet, result: Consolidation) -> None:
     _widths(ws, [40, 8, *[10] * len(periods), 36, 7, 7, 30])
     row = HEADER_ROW
     groups: dict[str, list[dict[Any, Any]]] = {}
-    for rec in ind.to_dict("records"):
+    for rec in records(ind):
         groups.setdefault(str(rec["id"]), []).append(rec)
     for ind_id, group in groups.items():
         row += 1
@@ -739,9 +754,9 @@ def assessment_counts(result: Consolidation) -> tuple[list[str], list[tuple[int,
     """Measures per area by self-assessment of the year (blank counts as 未記入)."""
     plan, fy = result.plan, result.fy
     col = assessment_column(fy)
-    originals = {int(r["no"]): r for r in plan.own_measures().to_dict("records")}
+    originals = {int(r["no"]): r for r in records(plan.own_measures())}
     words: list[str] = []
-    for m in plan.numbered().to_dict("records"):
+    for m in records(plan.numbered()):
         relisted = int(m["relisted_of"])
         word = _cell_of(m, col, originals.get(relisted) if relisted else None).strip()
         words.append(word)
@@ -961,7 +976,7 @@ def _read_measures(rows: list[list[Any]], base: Plan, fy: FiscalYear) -> pd.Data
             kind = _KINDS.get(m[1], "issues")
             year_cols[f"{kind}_{m[2]}"] = c
             inferred |= kind == "schedule" and "推定" in label
-    records: list[dict[str, Any]] = []
+    found: list[dict[str, Any]] = []
     area: int | None = None
     actor: str | None = None
     reference = False
@@ -999,7 +1014,7 @@ def _read_measures(rows: list[list[Any]], base: Plan, fy: FiscalYear) -> pd.Data
             "division": base.division_key(name, fy) or name,
             "relisted_of": -1 if relisted else 0,
             "reference": reference,
-            "order": len(records) + 1,
+            "order": len(found) + 1,
         }
         for key, c in year_cols.items():
             rec[key] = _text(_at(r, c))
@@ -1009,23 +1024,23 @@ def _read_measures(rows: list[list[Any]], base: Plan, fy: FiscalYear) -> pd.Data
             w for j, w in enumerate(words) if w and (j == 0 or words[j - 1] != w)
         )
         rec["schedule_inferred"] = inferred
-        records.append(rec)
-    if not records:
+        found.append(rec)
+    if not found:
         raise MasterError(f"「{PROGRESS_SHEET}」シートに取組の行がありません。")
-    for rec in records:
+    for rec in found:
         if rec["relisted_of"] != -1:
             continue
         if rec["reference"]:
             rec["relisted_of"] = rec["no"]
             continue
-        same = [o["no"] for o in records if o["relisted_of"] == 0 and o["title"] == rec["title"]]
+        same = [o["no"] for o in found if o["relisted_of"] == 0 and o["title"] == rec["title"]]
         known = base.measures[
             (base.measures["no"] == rec["no"]) & (base.measures["area"] == rec["area"])
         ]
         rec["relisted_of"] = (
             same[0] if same else (int(known["relisted_of"].iloc[0]) if len(known) else 0)
         )
-    frame = pd.DataFrame.from_records(records)
+    frame = pd.DataFrame.from_records(found)
     for y in base.fiscal_years:
         if schedule_column(y) not in frame:
             frame[schedule_column(y)] = ""

@@ -47,6 +47,14 @@ def issues_column(fy: FiscalYear) -> str:
     return f"issues_{fy}"
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of Python values, like `to_dict("records")` at a fraction of its cost
+    (which boxes every value one by one)."""
+    keys = [str(k) for k in frame.columns]
+    columns = [frame[k].tolist() for k in frame.columns]
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
 def expand_schedule(words: list[str], years: list[FiscalYear]) -> dict[FiscalYear, str]:
     """Spread the printed schedule words over the plan's years.
 

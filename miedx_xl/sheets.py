@@ -17,6 +17,8 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from miedx_xl import grid
+from miedx_xl.grid import Grid
 from miedx_xl.normalize import is_formula_like
 
 FONT_NAME = "Yu Gothic"
@@ -51,8 +53,11 @@ def style(cell: Any, name: str, **attrs: Any) -> None:
 
 
 def put(ws: Worksheet, row: int, col: int, value: Any) -> Any:  # returns the Cell
-    """Write a value; text that looks like a formula stays text."""
+    """Write a value; text that looks like a formula stays text, and characters a workbook
+    cannot hold as such (control characters) are written as Excel's `_xHHHH_` escapes."""
     cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        value = grid.ooxml_escape(value)
     cell.value = value
     if isinstance(value, str) and value and is_formula_like(value):
         cell.data_type = "s"
@@ -100,13 +105,14 @@ def landscape_a4(ws: Worksheet, title_rows: str | None = None) -> None:
         ws.print_title_rows = title_rows
 
 
-def save_atomic(wb: Workbook, path: Path) -> None:
-    """Save to a temporary file beside `path`, then rename it into place."""
+def save_atomic(wb: Workbook, path: Path, grids: Sequence[Grid] = ()) -> None:
+    """Save to a temporary file beside `path`, then rename it into place (with the cells of
+    any `grids` written into their sheets)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".~tmp-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
-        wb.save(tmp)
+        grid.save(wb, Path(tmp), grids)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
