@@ -23,7 +23,7 @@ from typing import Any
 from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -40,6 +40,9 @@ LINE_EM = 1.45
 DEFAULT_HEIGHT = 15.0
 """Points of a row that needs no more than the default height."""
 
+ZIP_LEVEL = 3
+"""Deflate level: a large sheet's XML packs in 0.08 s at 3 against 0.18 s at the default 6
+(14 MB of XML: 1.45 MB against 1.14 MB)."""
 CHUNK_ROWS = 2000
 """Rows serialised per write into the zip stream."""
 
@@ -76,13 +79,23 @@ def display_width(text: str) -> int:
     return n + (len(text.encode("utf-8")) - n) // 2
 
 
+def line_capacity(width: float, size_pt: float) -> float:
+    """Half-width characters a line holds in a cell `width` column units wide."""
+    return max((width * PX_PER_UNIT - 4) / (size_pt * CJK_EM_PX / 2), 2.0)
+
+
+def wrapped_lines(text: str, capacity: float) -> int:
+    """Lines a text wraps to at `capacity` half-width characters a line."""
+    if "\n" not in text:
+        if 2 * len(text) <= capacity:
+            return 1  # one line whatever the characters
+        return max(1, math.ceil(display_width(text) / capacity))
+    return sum(max(1, math.ceil(display_width(par) / capacity)) for par in text.split("\n"))
+
+
 def text_height(text: str, width: float, size_pt: float) -> float:
     """Points a text needs when wrapped in a cell `width` column units wide."""
-    per_line = max((width * PX_PER_UNIT - 4) / (size_pt * CJK_EM_PX / 2), 2.0)
-    if "\n" not in text and 2 * len(text) <= per_line:
-        return size_pt * LINE_EM + 3  # one line whatever the characters
-    lines = sum(max(1, math.ceil(display_width(par) / per_line)) for par in text.split("\n"))
-    return lines * size_pt * LINE_EM + 3
+    return wrapped_lines(text, line_capacity(width, size_pt)) * size_pt * LINE_EM + 3
 
 
 def ooxml_escape(text: str) -> str:
@@ -185,26 +198,29 @@ class Grid:
     def fit_rows(self, first: int, last: int) -> None:
         """Set each row's height to its tallest wrapped text (neither Excel nor LibreOffice
         sizes rows of a written file, and none sizes merged cells)."""
-        widths: dict[int, float] = {}
         dims = self.ws.column_dimensions
+        widths = {c: float(d.width or DEFAULT_WIDTH) for c, d in _numbered(dims).items()}
         spans = {(r, c1): (c1, c2) for r, c1, c2 in self.merges}
+        # Line capacity and point size by (first column, last column, style).
+        fits: dict[tuple[int, int, int], tuple[float, float]] = {}
         for r in range(first, last + 1):
             cells = self.rows.get(r)
             if not cells:
                 continue
             need = 0.0
             for col, (value, style) in cells.items():
-                if not isinstance(value, str) or not self._wraps.get(style):
+                if value.__class__ is not str or not self._wraps.get(style):
                     continue
                 c1, c2 = spans.get((r, col), (col, col))
-                width = 0.0
-                for c in range(c1, c2 + 1):
-                    if c not in widths:
-                        widths[c] = float(dims[get_column_letter(c)].width or DEFAULT_WIDTH)
-                    width += widths[c]
-                need = max(need, text_height(value, width, self._sizes.get(style, DEFAULT_PT)))
-            if need > DEFAULT_HEIGHT:
-                self.heights[r] = round(need, 1)
+                fit = fits.get((c1, c2, style))
+                if fit is None:
+                    width = sum(widths.get(c, DEFAULT_WIDTH) for c in range(c1, c2 + 1))
+                    size = self._sizes.get(style, DEFAULT_PT)
+                    fit = fits[(c1, c2, style)] = (line_capacity(width, size), size)
+                need = max(need, wrapped_lines(value, fit[0]) * fit[1])
+            height = need * LINE_EM + 3
+            if height > DEFAULT_HEIGHT:
+                self.heights[r] = round(height, 1)
 
     def dimension(self) -> str:
         """The sheet's used range, e.g. A1:N7300."""
@@ -244,6 +260,11 @@ class Grid:
         yield "".join(out)
 
 
+def _numbered(dims: Any) -> dict[int, Any]:
+    """Column dimensions by column number."""
+    return {column_index_from_string(letter): dim for letter, dim in dims.items()}
+
+
 def _cell_xml(ref: str, value: Any, style: int) -> str:
     s = f' s="{style}"' if style else ""
     if value is None:
@@ -277,20 +298,20 @@ def save(wb: Workbook, target: Path | io.BytesIO, grids: Sequence[Grid]) -> None
     parts = {str(grid.ws.path).lstrip("/"): grid for grid in grids}
     with (
         zipfile.ZipFile(staged) as src,
-        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst,
+        zipfile.ZipFile(
+            target, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL
+        ) as dst,
     ):
         for info in src.infolist():
             data = src.read(info)
             target_grid = parts.get(info.filename)
-            entry = zipfile.ZipInfo(info.filename, info.date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
             if target_grid is None:
-                dst.writestr(entry, data)
+                dst.writestr(info.filename, data)
                 continue
             head, tail = _split_sheet(data.decode("utf-8"), info.filename)
             ref = target_grid.dimension()
             head = _DIMENSION.sub(f'<dimension ref="{ref}"/>', head, count=1)
-            with dst.open(entry, "w") as fh:
+            with dst.open(info.filename, "w") as fh:
                 fh.write(head.encode("utf-8"))
                 for chunk in target_grid.xml_chunks():
                     fh.write(chunk.encode("utf-8"))
