@@ -267,8 +267,8 @@ def _numbered(dims: Any) -> dict[int, Any]:
 
 def _cell_xml(ref: str, value: Any, style: int) -> str:
     s = f' s="{style}"' if style else ""
-    if value is None:
-        return f'<c r="{ref}"{s}/>'
+    if value is None or value == "":
+        return f'<c r="{ref}"{s}/>'  # an empty text is an empty cell, as in openpyxl
     if isinstance(value, str):
         padded = value and (value[0] in _SPACE or value[-1] in _SPACE)
         space = ' xml:space="preserve"' if padded else ""

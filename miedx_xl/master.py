@@ -37,7 +37,7 @@ from miedx_xl.consolidation import (
     STATE_SUBMITTED,
     Consolidation,
 )
-from miedx_xl.grid import DEFAULT_HEIGHT, Grid, text_height
+from miedx_xl.grid import Grid
 from miedx_xl.layout import ASSESSMENTS
 from miedx_xl.mark import SEVERITY_JA
 from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year, parse_number
@@ -62,9 +62,7 @@ from miedx_xl.sheets import (
     HEADER_FONT,
     WRAP_TOP,
     landscape_a4,
-    put,
     save_atomic,
-    style,
 )
 
 SUMMARY_SHEET = "概要"
@@ -156,72 +154,66 @@ def percent_reduction(before: float, after: float, digits: int) -> float:
     return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
-def _column_width(ws: Worksheet, col: int) -> float:
-    return float(ws.column_dimensions[get_column_letter(col)].width or 8.43)
+class _Sheet:
+    """A master sheet: its cells in a Grid, with the master's cell styles by name."""
 
-
-def fit_rows(ws: Worksheet, first: int, last: int) -> None:
-    """Set each row's height to its tallest wrapped text (neither Excel nor LibreOffice
-    sizes rows of a written file, and none sizes merged cells)."""
-    spans = {
-        (rng.min_row, rng.min_col): sum(
-            _column_width(ws, c) for c in range(rng.min_col, rng.max_col + 1)
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.grid = Grid(ws)
+        g = self.grid
+        self.body = g.style("body", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX)
+        self.header_style = g.style(
+            "header",
+            font=HEAD_FONT,
+            fill=HEADER_FILL,
+            border=BOX,
+            alignment=Alignment(wrap_text=True, vertical="center", horizontal="center"),
         )
-        for rng in ws.merged_cells.ranges
-        if rng.min_row == rng.max_row
-    }
-    widths: dict[int, float] = {}
-    wb: Any = ws.parent
-    # Style lookups by id: `cell.alignment` / `cell.font` build a proxy object per call.
-    wraps = {i: bool(a.wrap_text) for i, a in enumerate(wb._alignments)}
-    sizes = {i: float(f.sz or FONT_PT) for i, f in enumerate(wb._fonts)}
-    # One pass over the rows: `ws[r]` would recount the sheet's columns for every row.
-    for r, cells in enumerate(ws.iter_rows(min_row=first, max_row=last), start=first):
-        need = 0.0
-        for cell in cells:
-            ids: Any = getattr(cell, "_style", None)
-            if not isinstance(cell.value, str) or ids is None or not wraps.get(ids.alignmentId):
-                continue
-            col = int(cell.column or 1)
-            if col not in widths:
-                widths[col] = _column_width(ws, col)
-            width = spans.get((r, col), widths[col])
-            size = sizes.get(ids.fontId, FONT_PT)
-            need = max(need, text_height(cell.value, width, size))
-        if need > DEFAULT_HEIGHT:
-            ws.row_dimensions[r].height = round(need, 1)
+        self.note_style = g.style("note", font=NOTE_FONT)
+        self.bold = g.style("bold", font=BOLD_FONT)
+        self.box = g.style("box", border=BOX)
 
+    def filled(self, fill: PatternFill) -> int:
+        """The body style on a coloured background."""
+        return self.grid.style(
+            f"body:{fill.fgColor.rgb}", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX, fill=fill
+        )
 
-def _title(ws: Worksheet, text: str) -> None:
-    # Not merged: the title overflows to the right over the empty cells of row 1.
-    cell = put(ws, TITLE_ROW, 1, text)
-    cell.font = TITLE_FONT
-    cell.alignment = Alignment(vertical="center")
-    ws.row_dimensions[TITLE_ROW].height = 24
+    def number(self, fmt: str) -> int:
+        """The body style with a number format."""
+        return self.grid.style(
+            f"number:{fmt}", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX, number_format=fmt
+        )
 
+    def title(self, text: str) -> None:
+        # Not merged: the title overflows to the right over the empty cells of row 1.
+        style = self.grid.style("title", font=TITLE_FONT, alignment=Alignment(vertical="center"))
+        self.grid.set(TITLE_ROW, 1, text, style)
+        self.grid.heights[TITLE_ROW] = 24
 
-def _header(ws: Worksheet, row: int, labels: Sequence[str], first_col: int = 1) -> None:
-    for c, label in enumerate(labels, start=first_col):
-        cell = put(ws, row, c, label)
-        cell.fill = HEADER_FILL
-        cell.font = HEAD_FONT
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        cell.border = BOX
+    def header(self, row: int, labels: Sequence[str], first_col: int = 1) -> None:
+        self.grid.set_row(row, labels, [self.header_style] * len(labels), first_col)
 
+    def row(self, row: int, values: Sequence[Any], first_col: int = 1) -> None:
+        """A table row in the body style."""
+        self.grid.set_row(row, values, [self.body] * len(values), first_col)
 
-def _body(ws: Worksheet, row: int, values: Sequence[Any], first_col: int = 1) -> None:
-    for c, value in enumerate(values, start=first_col):
-        style(put(ws, row, c, value), "master-body", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX)
+    def restyle(self, row: int, col: int, style: int) -> None:
+        """Give a written cell another style."""
+        value, _ = self.grid.rows[row][col]
+        self.grid.set(row, col, value, style)
 
+    def note(self, row: int, text: str) -> None:
+        self.grid.set(row, 1, text, self.note_style)
 
-def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
-    for c, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = width
+    def widths(self, widths: Sequence[float]) -> None:
+        for c, width in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(c)].width = width
 
-
-def _page(ws: Worksheet, title: str) -> None:
-    fit_rows(ws, HEADER_ROW, ws.max_row)
-    _page_setup(ws, title)
+    def page(self, title: str) -> None:
+        """Row heights from the texts, then the print set-up."""
+        self.grid.fit_rows(HEADER_ROW, self.grid.max_row)
+        _page_setup(self.ws, title)
 
 
 def _page_setup(ws: Worksheet, title: str) -> None:
@@ -236,23 +228,6 @@ def _page_setup(ws: Worksheet, title: str) -> None:
         foot.center.text = "&P / &N"
 
 
-def _band(ws: Worksheet, row: int, text: str, last_col: int, fill: PatternFill) -> None:
-    """A heading row across the table (area or actor)."""
-    for c in range(1, last_col + 1):
-        cell = ws.cell(row=row, column=c)
-        cell.fill = fill
-        cell.border = BOX
-    cell = put(ws, row, 1, text)
-    cell.font = BOLD_FONT
-    cell.alignment = Alignment(vertical="center")
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
-
-
-def _note(ws: Worksheet, row: int, text: str) -> None:
-    cell = put(ws, row, 1, text)
-    cell.font = NOTE_FONT
-
-
 # --------------------------------------------------------------------------- writing
 
 
@@ -262,11 +237,12 @@ def write_master(result: Consolidation, out: Path) -> Path:
     ws = wb.active
     assert ws is not None
     ws.title = SUMMARY_SHEET
-    _write_summary(ws, result)
-    progress = _write_progress(wb.create_sheet(PROGRESS_SHEET), result)
-    _write_indicators(wb.create_sheet(INDICATOR_SHEET), result)
-    _write_submissions(wb.create_sheet(SUBMISSION_SHEET), result)
-    _write_findings(wb.create_sheet(FINDING_SHEET), result)
+    sheets = [_Sheet(ws), *(_Sheet(wb.create_sheet(name)) for name in MASTER_SHEETS[1:])]
+    _write_summary(sheets[0], result)
+    _write_progress(sheets[1], result)
+    _write_indicators(sheets[2], result)
+    _write_submissions(sheets[3], result)
+    _write_findings(sheets[4], result)
     wb.properties.title = f"{result.plan.name} {result.fy.label_ja()} 取りまとめ表"
     wb.properties.creator = "miedx_xl"
     run_at = _run_time(result.run_at)
@@ -274,7 +250,7 @@ def write_master(result: Consolidation, out: Path) -> Path:
         wb.properties.created = run_at
     if out.exists():
         keep_backup(out)
-    save_atomic(wb, out, grids=[progress])
+    save_atomic(wb, out, grids=[sh.grid for sh in sheets])
     return out
 
 
@@ -309,11 +285,11 @@ def keep_backup(path: Path) -> Path:
 # ----------------------------------------------------------------------------------- 概要
 
 
-def _write_summary(ws: Worksheet, result: Consolidation) -> None:
+def _write_summary(sh: _Sheet, result: Consolidation) -> None:
     plan, fy = result.plan, result.fy
     lead, head = f"lead_{fy}", f"headline_{fy}"
-    _title(ws, f"{plan.name}　{fy.label_ja()}の取組状況（概要）")
-    _header(ws, HEADER_ROW, ["番号", "個別取組", f"リード文（{fy}）", f"主な成果（{fy}）"])
+    sh.title(f"{plan.name}　{fy.label_ja()}の取組状況（概要）")
+    sh.header(HEADER_ROW, ["番号", "個別取組", f"リード文（{fy}）", f"主な成果（{fy}）"])
     row = HEADER_ROW
     missing = 0
     for _, area in plan.areas.sort_values("no").iterrows():
@@ -322,11 +298,10 @@ def _write_summary(ws: Worksheet, result: Consolidation) -> None:
         head_text = _text(area.get(head))
         if not lead_text or not head_text:
             missing += 1
-        _body(ws, row, [area_label(int(area["no"])), area["title"], lead_text, head_text])
+        sh.row(row, [area_label(int(area["no"])), area["title"], lead_text, head_text])
     if missing:
         row += 1
-        _note(
-            ws,
+        sh.note(
             row,
             f"※空欄は、{fy.label_ja()}のリード文・主な成果が計画データにないことを示します。",
         )
@@ -347,13 +322,13 @@ def _write_summary(ws: Worksheet, result: Consolidation) -> None:
             report.counts_ja(),
         ),
     ]
+    label_style = sh.filled(LABEL_FILL)
     for label, value in facts:
-        _body(ws, row, [label, value])
-        ws.cell(row=row, column=1).fill = LABEL_FILL
-        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
+        sh.grid.set_row(row, [label, value, None, None], [label_style, *[sh.body] * 3])
+        sh.grid.merge(row, 2, 4)
         row += 1
-    _widths(ws, [12, 34, 64, 64])
-    _page(ws, plan.name)
+    sh.widths([12, 34, 64, 64])
+    sh.page(plan.name)
 
 
 # ------------------------------------------------------------------------------ 進捗管理表
@@ -413,14 +388,6 @@ class _ProgressStyles:
     """The cell styles of the progress table, registered once in the Grid's workbook."""
 
     def __init__(self, grid: Grid) -> None:
-        self.title = grid.style("title", font=TITLE_FONT, alignment=Alignment(vertical="center"))
-        self.header = grid.style(
-            "header",
-            font=HEAD_FONT,
-            fill=HEADER_FILL,
-            border=BOX,
-            alignment=Alignment(wrap_text=True, vertical="center", horizontal="center"),
-        )
         self.body = grid.style("body", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX)
         self.center = grid.style("center", font=TEXT_FONT, alignment=CENTER, border=BOX)
         self.box = grid.style("box", border=BOX)
@@ -436,20 +403,18 @@ class _ProgressStyles:
         self.label = grid.style(
             "label", font=BOLD_FONT, fill=LABEL_FILL, border=BOX, alignment=WRAP_TOP
         )
-        self.note = grid.style("note", font=NOTE_FONT)
 
 
-def _write_progress(ws: Worksheet, result: Consolidation) -> Grid:
-    """The progress table (資料２－２－１) as a Grid: it is the master's one large sheet."""
+def _write_progress(sh: _Sheet, result: Consolidation) -> None:
+    """The progress table (資料２－２－１): the master's one large sheet."""
     plan, fy = result.plan, result.fy
-    grid = Grid(ws)
+    grid = sh.grid
     st = _ProgressStyles(grid)
     columns = _progress_columns(plan, fy)
     last = len(columns)
-    _widths(ws, [c.width for c in columns])
-    grid.set(TITLE_ROW, 1, f"{plan.name}　進捗管理表（{fy.label_ja()}）", st.title)
-    grid.heights[TITLE_ROW] = 24
-    grid.set_row(HEADER_ROW, [c.label for c in columns], [st.header] * last)
+    sh.widths([c.width for c in columns])
+    sh.title(f"{plan.name}　進捗管理表（{fy.label_ja()}）")
+    sh.header(HEADER_ROW, [c.label for c in columns])
     row_styles = [st.center if c.centered else st.body for c in columns]
     measures = plan.measures.sort_values("order")
     originals = {int(r["no"]): r for r in records(plan.own_measures())}
@@ -503,16 +468,12 @@ def _write_progress(ws: Worksheet, result: Consolidation) -> Grid:
             grid.set_row(row, values, row_styles)
     if any(INFERRED_MARK in c.label for c in columns):
         row += 2
-        grid.set(
+        sh.note(
             row,
-            1,
             f"※スケジュール欄の{INFERRED_MARK}：報告書には段階の語だけが記載され年度の区切りが"
             "失われているため、語の順に年度へ割り当て、最後の語を計画の最終年度まで延ばしています。",
-            st.note,
         )
-    grid.fit_rows(HEADER_ROW, grid.max_row)
-    _page_setup(ws, plan.name)
-    return grid
+    sh.page(plan.name)
 
 
 # ----------------------------------------------------------------------------------- 指標
@@ -559,15 +520,21 @@ INDICATOR_FIXED = ("指標名", "単位")
 INDICATOR_TAIL = ("備考", "個別取組", "取組NO", "指標ID")
 
 
-def _write_indicators(ws: Worksheet, result: Consolidation) -> None:
+def _write_indicators(sh: _Sheet, result: Consolidation) -> None:
     plan, fy = result.plan, result.fy
     ind = plan.indicators
     periods = sorted(set(ind["period"].astype(str)), key=_period_key) if len(ind) else []
     labels = [*INDICATOR_FIXED, *[period_label(p) for p in periods], *INDICATOR_TAIL]
     first_period_col = len(INDICATOR_FIXED) + 1
-    _title(ws, f"{plan.name}　指標（{fy.label_ja()}まで）")
-    _header(ws, HEADER_ROW, labels)
-    _widths(ws, [40, 8, *[10] * len(periods), 36, 7, 7, 30])
+    sh.title(f"{plan.name}　指標（{fy.label_ja()}まで）")
+    sh.header(HEADER_ROW, labels)
+    sh.widths([40, 8, *[10] * len(periods), 36, 7, 7, 30])
+    id_style = sh.grid.style(
+        "indicator-id",
+        font=NOTE_FONT,
+        border=BOX,
+        alignment=Alignment(vertical="top", shrink_to_fit=True),
+    )
     row = HEADER_ROW
     groups: dict[str, list[dict[Any, Any]]] = {}
     for rec in records(ind):
@@ -583,8 +550,7 @@ def _write_indicators(ws: Worksheet, result: Consolidation) -> None:
         notes = [f"{period_label(period)}：{note}" for period, _, _, note in values if note]
         area = int(first["area"])
         measure = int(first["measure"])
-        _body(
-            ws,
+        sh.row(
             row,
             [
                 first["name"],
@@ -596,27 +562,25 @@ def _write_indicators(ws: Worksheet, result: Consolidation) -> None:
                 str(ind_id),
             ],
         )
-        id_cell = ws.cell(row=row, column=len(labels))
-        id_cell.font = NOTE_FONT
-        id_cell.alignment = Alignment(vertical="top", shrink_to_fit=True)
+        sh.restyle(row, len(labels), id_style)
         for i, period in enumerate(periods):
             if period not in by_period:
                 continue
             value, approx = by_period[period]
-            cell = ws.cell(row=row, column=first_period_col + i)
-            cell.value = value
-            cell.number_format = _number_format(value, approx)
+            number = sh.number(_number_format(value, approx))
+            sh.grid.set(row, first_period_col + i, value, number)
     last_table_row = row
+    ws = sh.ws
     ws.row_breaks.append(Break(id=last_table_row + 1))
     row = last_table_row + 2
-    cell = put(ws, row, 1, "■ 集計（計算値）と図　※図はそれぞれ左の表の値を参照しています")
-    cell.font = Font(name=FONT_NAME, bold=True, size=12)
+    big = sh.grid.style("big", font=Font(name=FONT_NAME, bold=True, size=12))
+    sh.grid.set(row, 1, "■ 集計（計算値）と図　※図はそれぞれ左の表の値を参照しています", big)
     # One band per chart: its value table on the left, the chart beside it; two bands a page.
     tops = [row + 2 + i * BAND_ROWS for i in range(4)]
-    _, rpa = _rpa_block(ws, tops[0], result)
-    _, copies = _copies_block(ws, tops[1], result)
-    _, card = _card_block(ws, tops[2], result)
-    _, assess = _assessment_block(ws, tops[3], result)
+    _, rpa = _rpa_block(sh, tops[0], result)
+    _, copies = _copies_block(sh, tops[1], result)
+    _, card = _card_block(sh, tops[2], result)
+    _, assess = _assessment_block(sh, tops[3], result)
     # Break one row above the band: LibreOffice draws a chart's frame on both pages otherwise.
     ws.row_breaks.append(Break(id=tops[2] - 2))
     charts = [
@@ -628,7 +592,7 @@ def _write_indicators(ws: Worksheet, result: Consolidation) -> None:
     chart_col = get_column_letter(max(b.last_col for b in (rpa, copies, card, assess)) + 2)
     for top, chart in zip(tops, charts, strict=True):
         ws.add_chart(chart, f"{chart_col}{top}")
-    _page(ws, plan.name)
+    sh.page(plan.name)
 
 
 def _indicator_value(plan: Plan, ind_id: str, period: str) -> float | None:
@@ -637,18 +601,15 @@ def _indicator_value(plan: Plan, ind_id: str, period: str) -> float | None:
     return float(hit["value"].to_numpy(dtype=float)[0]) if len(hit) else None
 
 
-def _block_title(ws: Worksheet, row: int, text: str, note: str = "") -> None:
-    put(ws, row, 1, text).font = BOLD_FONT
+def _block_title(sh: _Sheet, row: int, text: str, note: str = "") -> None:
+    sh.grid.set(row, 1, text, sh.bold)
     if note:
-        _note(ws, row + 1, note)
+        sh.note(row + 1, note)
 
 
-def _value_row(ws: Worksheet, row: int, label: str, values: Sequence[float | int | None]) -> None:
-    _body(ws, row, [label, *values])
-    ws.cell(row=row, column=1).fill = LABEL_FILL
-    for c, v in enumerate(values, start=2):
-        if v is not None:
-            ws.cell(row=row, column=c).number_format = _number_format(float(v), False)
+def _value_row(sh: _Sheet, row: int, label: str, values: Sequence[float | int | None]) -> None:
+    styles = [sh.body if v is None else sh.number(_number_format(float(v), False)) for v in values]
+    sh.grid.set_row(row, [label, *values], [sh.filled(LABEL_FILL), *styles])
 
 
 def _rpa_totals(result: Consolidation) -> tuple[float | None, float | None, str]:
@@ -671,26 +632,26 @@ def _rpa_totals(result: Consolidation) -> tuple[float | None, float | None, str]
     return before_v, after_v, f"指標「{RPA_BEFORE}」「{RPA_AFTER}」の{fy}の値"
 
 
-def _rpa_block(ws: Worksheet, row: int, result: Consolidation) -> tuple[int, Block]:
+def _rpa_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Block]:
     before, after, source = _rpa_totals(result)
     gap = "" if before is not None and after is not None else MISSING_NOTE
     title = f"ＲＰＡ導入の効果（延べ年間作業時間、{result.fy}）"
-    _block_title(ws, row, title, f"出典：{source}{gap}")
+    _block_title(sh, row, title, f"出典：{source}{gap}")
     header = row + 2
-    _header(ws, header, ["区分", "時間"])
-    _value_row(ws, header + 1, "導入前", [before])
-    _value_row(ws, header + 2, "導入後", [after])
+    sh.header(header, ["区分", "時間"])
+    _value_row(sh, header + 1, "導入前", [before])
+    _value_row(sh, header + 2, "導入後", [after])
     saved = pct = None
     if before is not None and after is not None:
         saved = before - after
         pct = percent_reduction(before, after, 1) if before else None
-    _value_row(ws, header + 3, "削減時間", [saved])
-    _value_row(ws, header + 4, "削減率（%）", [pct])
-    block = Block(ws, header, header + 1, header + 2, 1, 2, 2)
+    _value_row(sh, header + 3, "削減時間", [saved])
+    _value_row(sh, header + 4, "削減率（%）", [pct])
+    block = Block(sh.ws, header, header + 1, header + 2, 1, 2, 2)
     return header + 4, block
 
 
-def _copies_block(ws: Worksheet, row: int, result: Consolidation) -> tuple[int, Block]:
+def _copies_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Block]:
     fy = result.fy
     prev = FiscalYear(fy.reiwa - 1) if fy.reiwa > 1 else fy
     before = _indicator_value(result.plan, COPIES, str(prev))
@@ -698,25 +659,25 @@ def _copies_block(ws: Worksheet, row: int, result: Consolidation) -> tuple[int, 
     names = result.plan.indicators.loc[result.plan.indicators["id"] == COPIES, "name"]
     name = str(names.iloc[0]) if len(names) else COPIES
     gap = "" if before is not None and after is not None else MISSING_NOTE
-    _block_title(ws, row, f"コピー使用枚数（月平均、{prev}・{fy}）", f"出典：指標「{name}」{gap}")
+    _block_title(sh, row, f"コピー使用枚数（月平均、{prev}・{fy}）", f"出典：指標「{name}」{gap}")
     header = row + 2
-    _header(ws, header, ["年度", "枚数"])
-    _value_row(ws, header + 1, f"{prev}年度", [before])
-    _value_row(ws, header + 2, f"{fy}年度", [after])
+    sh.header(header, ["年度", "枚数"])
+    _value_row(sh, header + 1, f"{prev}年度", [before])
+    _value_row(sh, header + 2, f"{fy}年度", [after])
     saved = pct = None
     if before is not None and after is not None:
         saved = before - after
         pct = percent_reduction(before, after, 0) if before else None
-    _value_row(ws, header + 3, "削減枚数", [saved])
-    _value_row(ws, header + 4, "削減率（%）", [None if pct is None else int(pct)])
-    return header + 4, Block(ws, header, header + 1, header + 2, 1, 2, 2)
+    _value_row(sh, header + 3, "削減枚数", [saved])
+    _value_row(sh, header + 4, "削減率（%）", [None if pct is None else int(pct)])
+    return header + 4, Block(sh.ws, header, header + 1, header + 2, 1, 2, 2)
 
 
 def _date_label(period: str) -> str:
     return period_label(period).removesuffix("時点")
 
 
-def _card_block(ws: Worksheet, row: int, result: Consolidation) -> tuple[int, Block]:
+def _card_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Block]:
     ind = result.plan.indicators
     series = {
         key: {
@@ -729,25 +690,25 @@ def _card_block(ws: Worksheet, row: int, result: Consolidation) -> tuple[int, Bl
     }
     periods = sorted(set(series[CARD_MIE]) | set(series[CARD_NATIONAL]), key=_period_key)
     _block_title(
-        ws,
+        sh,
         row,
         "マイナンバーカード交付率（%）",
         "出典：指標「三重県のマイナンバーカード普及率・交付率」「全国のマイナンバーカード交付率」"
         "（2020年4月1日の三重県の値は普及率）",
     )
     header = row + 2
-    _header(ws, header, ["時点", "三重県", "全国"])
+    sh.header(header, ["時点", "三重県", "全国"])
     r = header
     for period in periods:
         r += 1
         _value_row(
-            ws,
+            sh,
             r,
             _date_label(period),
             [series[CARD_MIE].get(period), series[CARD_NATIONAL].get(period)],
         )
     last = max(r, header + 1)
-    return last, Block(ws, header, header + 1, last, 1, 2, 3)
+    return last, Block(sh.ws, header, header + 1, last, 1, 2, 3)
 
 
 def assessment_counts(result: Consolidation) -> tuple[list[str], list[tuple[int, list[int]]]]:
@@ -776,38 +737,37 @@ def assessment_counts(result: Consolidation) -> tuple[list[str], list[tuple[int,
     return kinds, rows
 
 
-def _assessment_block(ws: Worksheet, row: int, result: Consolidation) -> tuple[int, Block]:
+def _assessment_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Block]:
     kinds, rows = assessment_counts(result)
     _block_title(
-        ws,
+        sh,
         row,
         f"自己評価別の取組数（{result.fy}、個別取組別）",
         f"NO 1～{int(result.plan.numbered()['no'].max())} を数えています"
         "（再掲の取組は再掲元の自己評価、（参考）の行は数えません）。",
     )
     header = row + 2
-    _header(ws, header, ["個別取組", *kinds])
+    sh.header(header, ["個別取組", *kinds])
     r = header
     for area, counts in rows:
         r += 1
-        _value_row(ws, r, area_label(area), counts)
+        _value_row(sh, r, area_label(area), counts)
     totals = [sum(c[i] for _, c in rows) for i in range(len(kinds))]
-    _value_row(ws, r + 1, "合計", totals)
-    return r + 1, Block(ws, header, header + 1, max(r, header + 1), 1, 2, 1 + len(kinds))
+    _value_row(sh, r + 1, "合計", totals)
+    return r + 1, Block(sh.ws, header, header + 1, max(r, header + 1), 1, 2, 1 + len(kinds))
 
 
 # ------------------------------------------------------------------------ 提出状況, チェック結果
 
 
-def _write_submissions(ws: Worksheet, result: Consolidation) -> None:
+def _write_submissions(sh: _Sheet, result: Consolidation) -> None:
     labels = ["担当課", "状態", "ファイル", "受付日時", "SHA-256", "反映行数", "エラー", "警告"]
-    _title(ws, f"提出状況（{result.fy.label_ja()}）")
-    _header(ws, HEADER_ROW, labels)
+    sh.title(f"提出状況（{result.fy.label_ja()}）")
+    sh.header(HEADER_ROW, labels)
     row = HEADER_ROW
     for sub in result.submissions:
         row += 1
-        _body(
-            ws,
+        sh.row(
             row,
             [
                 sub.division,
@@ -822,32 +782,31 @@ def _write_submissions(ws: Worksheet, result: Consolidation) -> None:
         )
         fill = STATE_FILLS.get(sub.state)
         if fill is not None:
-            ws.cell(row=row, column=2).fill = fill
+            sh.restyle(row, 2, sh.filled(fill))
     if not result.submissions:
-        _note(ws, row + 1, "提出の記録はありません。")
-    _widths(ws, [22, 9, 40, 24, 36, 9, 7, 7])
-    _page(ws, result.plan.name)
+        sh.note(row + 1, "提出の記録はありません。")
+    sh.widths([22, 9, 40, 24, 36, 9, 7, 7])
+    sh.page(result.plan.name)
 
 
-def _write_findings(ws: Worksheet, result: Consolidation) -> None:
+def _write_findings(sh: _Sheet, result: Consolidation) -> None:
     labels = ["重要度", "コード", "ファイル", "シート", "セル", "内容"]
-    _title(ws, f"チェック結果（{result.fy.label_ja()}の取りまとめ）")
-    _header(ws, HEADER_ROW, labels)
+    sh.title(f"チェック結果（{result.fy.label_ja()}の取りまとめ）")
+    sh.header(HEADER_ROW, labels)
     row = HEADER_ROW
     for f in result.report.sorted():
         row += 1
-        _body(
-            ws,
+        sh.row(
             row,
             [SEVERITY_JA[f.severity], f.code, f.file, f.sheet or "", f.cell or "", f.message_ja],
         )
         fill = SEVERITY_FILLS.get(f.severity)
         if fill is not None:
-            ws.cell(row=row, column=1).fill = fill
+            sh.restyle(row, 1, sh.filled(fill))
     if not len(result.report):
-        _note(ws, row + 1, "問題は見つかりませんでした。")
-    _widths(ws, [8, 22, 40, 12, 8, 80])
-    _page(ws, result.plan.name)
+        sh.note(row + 1, "問題は見つかりませんでした。")
+    sh.widths([8, 22, 40, 12, 8, 80])
+    sh.page(result.plan.name)
 
 
 # ----------------------------------------------------------------------------------- PDF
