@@ -1,15 +1,22 @@
 """Cold-process 入力チェック of one form, as a ribbon button runs it.
 
-Prints a Markdown table: the bare interpreter start (baseline), `import miedx_xl.checking`,
-and a whole check of one filled form, each the median of repeated cold processes, plus the
-import-time breakdown of the heaviest modules (`python -X importtime`).
+Prints a Markdown table, each row the median of repeated cold processes, interleaved so that
+a change of machine load hits every row alike: the bare interpreter start (baseline), the
+plain `import miedx_xl.checking`, the import as an entry point does it
+(`startup.start_short_lived`: collector off while importing, then frozen), and a whole check
+of one filled form both ways. "runtime install" rows hide hypothesis, a development tool that
+pandera imports at its first validation when it is installed (users' installs have no dev
+tools). Our modules are compiled to bytecode first, as pip does when it installs the package
+(this repository's editable install and PYTHONDONTWRITEBYTECODE would recompile them on every
+start). Then the import-time breakdown of the heaviest modules (`python -X importtime`).
 
-    python benchmarks/check_one.py [--runs 7]
+    python benchmarks/check_one.py [--runs 9]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import statistics
 import subprocess
 import sys
@@ -17,10 +24,27 @@ import tempfile
 import time
 from pathlib import Path
 
-CHECK = (
+PLAIN_IMPORT = "import miedx_xl.checking"
+PLAIN_CHECK = (
     "import sys; from pathlib import Path; from miedx_xl.checking import check_file; "
     "check_file(Path(sys.argv[1]))"
 )
+ENTRY_IMPORT = "from miedx_xl.startup import start_short_lived as s; s()"
+ENTRY_CHECK = (
+    "import sys; from pathlib import Path; from miedx_xl import startup; "
+    "startup.start_short_lived(); from miedx_xl.checking import check_file; "
+    "check_file(Path(sys.argv[1])); startup.end_short_lived()"
+)
+NO_DEV_TOOLS = "import sys; sys.modules['hypothesis'] = None; "
+"""A runtime install: importing hypothesis fails as if it were not installed."""
+ROWS = {
+    "`import miedx_xl.checking` (plain)": PLAIN_IMPORT,
+    "import as an entry point does (`start_short_lived`)": ENTRY_IMPORT,
+    "entry-point import, runtime install": NO_DEV_TOOLS + ENTRY_IMPORT,
+    "check one filled form (19 measures), plain": PLAIN_CHECK,
+    "check one form as the ribbon does (entry point)": ENTRY_CHECK,
+    "ribbon check, runtime install": NO_DEV_TOOLS + ENTRY_CHECK,
+}
 
 
 def make_form(folder: Path) -> Path:
@@ -39,14 +63,15 @@ def make_form(folder: Path) -> Path:
     return fill_form(form, folder / "filled.xlsx", statuses=statuses)
 
 
-def cold(code: str, *args: str, runs: int) -> float:
-    """Median wall time of `runs` fresh interpreters running `code`."""
-    times = []
+def cold(codes: dict[str, str], form: Path, runs: int) -> dict[str, float]:
+    """Median wall time of `runs` fresh interpreters per code, the codes interleaved."""
+    times: dict[str, list[float]] = {label: [] for label in codes}
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code, *args], check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for label, code in codes.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code, str(form)], check=True)
+            times[label].append(time.perf_counter() - start)
+    return {label: statistics.median(t) for label, t in times.items()}
 
 
 def import_breakdown(top: int = 6) -> list[tuple[str, float]]:
@@ -71,18 +96,21 @@ def import_breakdown(top: int = 6) -> list[tuple[str, float]]:
 def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=9)
     runs = parser.parse_args().runs
+    package = Path(__file__).resolve().parent.parent / "miedx_xl"
+    compileall.compile_dir(package, quiet=1)
+    labels = {f"row{i}": label for i, label in enumerate(ROWS)}
+    codes = {"base": "pass", **{f"row{i}": code for i, code in enumerate(ROWS.values())}}
     with tempfile.TemporaryDirectory() as tmp:
         form = make_form(Path(tmp))
-        base = cold("pass", runs=runs)
-        imp = cold("import miedx_xl.checking", runs=runs)
-        full = cold(CHECK, str(form), runs=runs)
+        medians = cold(codes, form, runs)
+    base = medians.pop("base")
     print(f"| step (median of {runs} cold processes) | seconds | over bare interpreter |")
     print("|---|---:|---:|")
     print(f"| bare interpreter (`python -c pass`, baseline) | {base:.3f} | — |")
-    print(f"| `import miedx_xl.checking` | {imp:.3f} | {imp - base:.3f} |")
-    print(f"| check one filled form (19 measures) | {full:.3f} | {full - base:.3f} |")
+    for key, secs in medians.items():
+        print(f"| {labels[key]} | {secs:.3f} | {secs - base:.3f} |")
     print()
     print("| heaviest imports (cumulative) | seconds |")
     print("|---|---:|")

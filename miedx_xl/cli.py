@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from miedx_xl.normalize import FiscalYear, parse_fiscal_year
+from miedx_xl.startup import end_short_lived, start_short_lived
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -193,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 errors found, 2 usage error)."""
+    short_lived = argv is None  # run as the `miedx-xl` command: one action, then exit
+    if short_lived:
+        start_short_lived()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -200,3 +204,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, RuntimeError) as exc:
         print(f"miedx-xl: エラー: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if short_lived:
+            end_short_lived()

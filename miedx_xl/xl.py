@@ -531,10 +531,15 @@ def error_text(exc: BaseException, log: Path | None) -> str:
 
 def dispatch(button_id: str, book: Book | None = None) -> None:
     """Run the function of a ribbon button on the active workbook; errors become a message."""
-    if book is None:
+    short_lived = book is None  # called from Excel: a process of its own for this button
+    if short_lived:
+        from miedx_xl.startup import PRELOAD, start_short_lived
+
+        start_short_lived("xlwings", *PRELOAD)
         import xlwings as xw
 
         book = xw.Book.caller()
+    assert book is not None
     try:
         action = BUTTONS.get(button_id)
         if action is None:
@@ -545,3 +550,8 @@ def dispatch(button_id: str, book: Book | None = None) -> None:
         action(book)
     except Exception as exc:  # the user sees a message box, never a traceback
         alert(book, error_text(exc, write_log(button_id, exc)), critical=True)
+    finally:
+        if short_lived:
+            from miedx_xl.startup import end_short_lived
+
+            end_short_lived()
