@@ -1,8 +1,9 @@
 """入力チェック: returned forms -> cell-exact findings.
 
-Files are read one by one (python-calamine), then each form sheet of all files is parsed and
-validated in one batch: one pandera run per sheet kind, however many files. A row's Excel
-row number and its file travel with it, so every failure becomes a cell such as `E12`.
+Files are read and their cells parsed one by one (python-calamine; `readpool`, in a pool of
+processes when there are many), then each form sheet of all files is validated in one batch:
+one pandera run per sheet kind, however many files. A row's Excel row number and its file
+travel with it, so every failure becomes a cell such as `E12`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -20,14 +21,13 @@ from miedx_xl.layout import (
     INDICATOR_SHEET,
     RPA_SHEET,
     STATUS_SHEET,
-    TEMPLATE_VERSION,
     Field,
     FormMeta,
-    form_fields,
     parse_ranges,
 )
-from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year, parse_number, parse_year_month
-from miedx_xl.reader import MAX_BYTES, Sheets, Table, open_book, read_meta, read_table
+from miedx_xl.normalize import FiscalYear, parse_fiscal_year, parse_year_month
+from miedx_xl.reader import MAX_BYTES, Sheets
+from miedx_xl.readpool import LoadedForm, SheetData, cell_text, fields_of, load_form, read_forms
 
 NOT_NULL = "not_nullable"
 OWN_KEY = 1_000_000
@@ -67,7 +67,7 @@ class _Form:
     result: FormResult
     meta: FormMeta
     fields: dict[str, list[Field]]
-    tables: dict[str, Table] = field(default_factory=dict)
+    sheets: dict[str, SheetData] = field(default_factory=dict)
 
 
 def check(paths: Iterable[Path | str]) -> Report:
@@ -85,11 +85,7 @@ def check_file(path: Path, max_bytes: int = MAX_BYTES) -> FormResult:
 
 def check_sheets(path: Path, sheets: Sheets, owners: Mapping[int, str] | None = None) -> FormResult:
     """Check a form given as sheet values (from a file, or live from Excel)."""
-    result, form = _load(path, sheets)
-    if form is not None:
-        _check_batch([form], owners or {})
-    result.report = result.report.sorted()
-    return result
+    return check_loaded([load_form(path, sheets)], owners)[0]
 
 
 def check_files(
@@ -102,60 +98,25 @@ def check_files(
 
     `owners` (NO -> 担当課 name) lets a measure-foreign message name the owner.
     """
+    return check_loaded(read_forms(paths, max_bytes, progress=progress), owners)
+
+
+def check_loaded(
+    loaded: Sequence[LoadedForm], owners: Mapping[int, str] | None = None
+) -> list[FormResult]:
+    """Check forms already read (`readpool.read_forms`); one result per form, in order."""
     results: list[FormResult] = []
     forms: list[_Form] = []
-    for i, path in enumerate(paths, start=1):
-        book = open_book(path, max_bytes)
-        if book.workbook is None:
-            results.append(FormResult(path, report=Report(list(book.findings))))
-        else:
-            result, form = _load(path, book.workbook)
-            results.append(result)
-            if form is not None:
-                forms.append(form)
-        if progress:
-            progress(i, len(paths))
+    for item in loaded:
+        result = FormResult(item.path, meta=item.meta, report=Report(list(item.findings)))
+        results.append(result)
+        if item.meta is not None:
+            result.letters = {sheet: data.letters for sheet, data in item.sheets.items()}
+            forms.append(_Form(result, item.meta, fields_of(item.meta), item.sheets))
     _check_batch(forms, owners or {})
     for result in results:
         result.report = result.report.sorted()
     return results
-
-
-def _load(path: Path, sheets: Sheets) -> tuple[FormResult, _Form | None]:
-    """Read a form's meta and its sheets' raw tables; findings for what is missing."""
-    result = FormResult(path)
-    name = str(path)
-    loaded = read_meta(sheets)
-    if loaded is None:
-        result.report.add(
-            finding("template-unknown", name, reason="様式の管理情報（非表示シート）がありません")
-        )
-        return result, None
-    meta, stored = loaded
-    fy = parse_fiscal_year(meta.fiscal_year).value
-    if meta.template_version != TEMPLATE_VERSION or fy is None:
-        result.report.add(
-            finding("template-unknown", name, reason=f"様式の版 {meta.template_version} は不明です")
-        )
-        return result, None
-    result.meta = meta
-    if meta.digest() != stored:
-        result.report.add(
-            finding(
-                "template-tampered",
-                name,
-                detail="非表示の管理情報が書き換えられています",
-                expected="配布した様式",
-            )
-        )
-    form = _Form(result, meta, form_fields(meta))
-    for sheet, fields in form.fields.items():
-        table, problems = read_table(sheets, name, sheet, fields)
-        result.report.extend(problems)
-        if table is not None:
-            form.tables[sheet] = table
-            result.letters[sheet] = table.letters
-    return result, form
 
 
 # --- one batch per sheet kind -----------------------------------------------------------
@@ -169,19 +130,19 @@ class _Batch:
     fields: list[Field]
     forms: list[_Form]
     raw: pd.DataFrame
-    """Raw cell values by field key, plus `_form` (index into forms) and `_row` (Excel row)."""
+    """`_form` (index into forms) and `_row` (Excel row) of each flat row."""
     owners: Mapping[int, str]
     """NO -> its 担当課's name, for messages (empty when checked without the plan)."""
-
-    def __post_init__(self) -> None:
-        self._form: list[int] = self.raw[FORM].astype(int).tolist() if len(self.raw) else []
-        self._row: list[int] = self.raw[ROW].astype(int).tolist() if len(self.raw) else []
+    form_of: list[int]
+    row_of: list[int]
+    starts: list[int]
+    """Flat position of each form's first row (plus the total at the end)."""
 
     def cell(self, pos: int, key: str) -> tuple[_Form, int, str]:
         """The form, Excel row and A1 cell of a field in flat row `pos`."""
-        form = self.forms[self._form[pos]]
-        row = self._row[pos]
-        return form, row, f"{form.tables[self.sheet].letters[key]}{row}"
+        form = self.forms[self.form_of[pos]]
+        row = self.row_of[pos]
+        return form, row, f"{form.sheets[self.sheet].letters[key]}{row}"
 
 
 def _check_batch(forms: list[_Form], owners: Mapping[int, str]) -> None:
@@ -193,80 +154,53 @@ def _check_batch(forms: list[_Form], owners: Mapping[int, str]) -> None:
     for sheet, checker in checkers.items():
         groups: dict[tuple[Any, ...], list[_Form]] = {}
         for form in forms:
-            if sheet in form.tables:
-                present = tuple(sorted(form.tables[sheet].letters))
+            if sheet in form.sheets:
+                present = tuple(sorted(form.sheets[sheet].letters))
                 sig = (form.meta.plan_id, *(f.key for f in form.fields[sheet]), "|", *present)
                 groups.setdefault(sig, []).append(form)
         for group in groups.values():
-            batch = _make_batch(sheet, group, owners)
-            parsed = _parse(batch)
+            batch, parsed, problems = _make_batch(sheet, group, owners)
             failures = checker(batch, parsed)
-            _report(batch, parsed, failures)
+            _report(batch, parsed, [*problems, *failures])
             if len(batch.raw):
-                indexed = parsed.set_index(pd.Index(batch.raw[ROW].astype(int), name="row"))
-                positions = indexed.groupby(batch.raw[FORM].to_numpy()).indices
-                for i, rows in positions.items():
-                    group[cast(int, i)].result.sheets[sheet] = indexed.iloc[rows]
+                indexed = parsed.set_index(pd.Index(batch.row_of, dtype=int, name="row"))
+                for i, form in enumerate(group):
+                    start, stop = batch.starts[i], batch.starts[i + 1]
+                    if stop > start:
+                        form.result.sheets[sheet] = indexed.iloc[start:stop]
             for form in group:
-                form.result.sheets.setdefault(sheet, parsed.iloc[0:0])
+                if sheet not in form.result.sheets:
+                    form.result.sheets[sheet] = parsed.iloc[0:0]
 
 
-def _make_batch(sheet: str, forms: list[_Form], owners: Mapping[int, str]) -> _Batch:
-    keys = list(forms[0].tables[sheet].columns)
-    data: dict[str, list[Any]] = {k: [] for k in [*keys, ROW, FORM]}
-    for i, form in enumerate(forms):
-        table = form.tables[sheet]
-        for k in keys:
-            data[k].extend(table.columns[k])
-        data[ROW].extend(table.rows)
-        data[FORM].extend([i] * len(table.rows))
-    raw = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
-    return _Batch(sheet, forms[0].fields[sheet], forms, raw, owners)
-
-
-# --- parsing: raw cell values -> typed values; a failure is a (code, key, pos, raw) -------
-
-
-def cell_text(value: Any) -> str:
-    """A cell value as text: integral floats lose their '.0', text is kept as typed."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, str):
-        return value.replace("\r\n", "\n")
-    return str(value)
-
-
-def _parse(batch: _Batch) -> pd.DataFrame:
-    out = pd.DataFrame(index=batch.raw.index)
+def _make_batch(
+    sheet: str, forms: list[_Form], owners: Mapping[int, str]
+) -> tuple[_Batch, pd.DataFrame, list[tuple[str, str, int, Any]]]:
+    """The group's rows in one frame of parsed values, and the cells that did not parse."""
+    keys = list(forms[0].sheets[sheet].columns)
+    columns: dict[str, list[Any]] = {k: [] for k in keys}
+    form_of: list[int] = []
+    row_of: list[int] = []
+    starts: list[int] = []
     problems: list[tuple[str, str, int, Any]] = []
-    for f in batch.fields:
-        if f.key not in batch.raw.columns:
-            continue
-        column = batch.raw[f.key].tolist()
-        values: list[Any] = []
-        if f.kind == "text":
-            values = [None if v is None else cell_text(v) for v in column]
-        elif f.kind == "choice":
-            values = [None if v is None else nfkc(cell_text(v)) for v in column]
-        else:
-            for pos, raw in enumerate(column):
-                value, code = (None, None) if raw is None else _parse_number(f, raw)
-                if code is not None:
-                    problems.append((code, f.key, pos, raw))
-                values.append(value)
-        out[f.key] = pd.Series(values, index=batch.raw.index, dtype=object)
-    out.attrs["problems"] = problems
-    return out
-
-
-def _parse_number(f: Field, raw: Any) -> tuple[Any, str | None]:
-    parsed = parse_number(raw)
-    if parsed.value is None:
-        return None, "cell-type"
-    number = parsed.value.value
-    if f.kind == "int":
-        return (int(number), None) if float(number).is_integer() else (None, "cell-type")
-    return number, ("cell-range" if number < 0 else None)
+    for i, form in enumerate(forms):
+        data = form.sheets[sheet]
+        start = len(row_of)
+        starts.append(start)
+        for k in keys:
+            columns[k].extend(data.columns[k])
+        row_of.extend(data.rows)
+        form_of.extend([i] * len(data.rows))
+        problems.extend((code, key, start + pos, raw) for code, key, pos, raw in data.problems)
+    starts.append(len(row_of))
+    raw = pd.DataFrame(
+        {ROW: pd.Series(row_of, dtype=object), FORM: pd.Series(form_of, dtype=object)}
+    )
+    parsed = pd.DataFrame(index=raw.index)
+    for k in keys:
+        parsed[k] = pd.Series(columns[k], index=raw.index, dtype=object)
+    batch = _Batch(sheet, forms[0].fields[sheet], forms, raw, owners, form_of, row_of, starts)
+    return batch, parsed, problems
 
 
 # --- pandera models, built from the form's fields --------------------------------------
@@ -318,7 +252,7 @@ def _report(batch: _Batch, parsed: pd.DataFrame, failures: list[tuple[str, str, 
     """Turn failures into findings on each form's report (one per code and cell)."""
     by_key = {f.key: f for f in batch.fields}
     seen: set[tuple[int, str, str]] = set()
-    for code, key, pos, value in [*parsed.attrs["problems"], *failures]:
+    for code, key, pos, value in failures:
         form, _, cell = batch.cell(pos, key)
         if (pos, code, key) in seen:
             continue
@@ -370,53 +304,6 @@ def _context(
 # --- the three sheets -------------------------------------------------------------------
 
 
-def _locked(batch: _Batch, parsed: pd.DataFrame, key_field: str) -> None:
-    """template-tampered for every locked cell that differs from the form as sent."""
-    locked = [f for f in batch.fields if f.locked and f.key in parsed.columns]
-    if key_field not in parsed.columns:
-        return
-    keys = parsed[key_field].tolist()
-    columns = {f.key: parsed[f.key].tolist() for f in locked}
-    seen: dict[int, set[str]] = {}
-    for pos, key in enumerate(keys):
-        form, _, _ = batch.cell(pos, key_field)
-        expected_rows = form.meta.locked.get(batch.sheet, {})
-        expected = expected_rows.get(str(key)) if key is not None else None
-        if expected is None:
-            continue
-        seen.setdefault(id(form), set()).add(str(key))
-        for f in locked:
-            if f.key == key_field:
-                continue
-            want = "" if expected.get(f.key) is None else cell_text(expected[f.key])
-            got_raw = columns[f.key][pos]
-            got = "" if got_raw is None else cell_text(got_raw)
-            if got != want:
-                _, _, cell = batch.cell(pos, f.key)
-                shown = want[:40] + ("…" if len(want) > 40 else "")
-                _tampered(form, batch.sheet, cell, f"「{f.label}」", shown)
-    for form in batch.forms:
-        present = seen.get(id(form), set())
-        for key in form.meta.locked.get(batch.sheet, {}):
-            if key not in present:
-                detail = f"{key} の行が削除されたか、番号が変えられています"
-                _tampered(form, batch.sheet, None, detail, f"{key} の行")
-
-
-def _tampered(form: _Form, sheet: str, cell: str | None, detail: str, expected: str) -> None:
-    """Report a locked cell or row that differs from the form as sent."""
-    form.result.report.add(
-        finding(
-            "template-tampered",
-            str(form.result.path),
-            sheet,
-            cell,
-            detail=detail,
-            expected=expected,
-        )
-    )
-
-
 def _status_failures(batch: _Batch, parsed: pd.DataFrame) -> list[tuple[str, str, int, Any]]:
     plan_nos = _ranges(batch.forms[0].meta.plan_nos)
     own = {i * OWN_KEY + n for i, f in enumerate(batch.forms) for n in f.meta.own_nos}
@@ -439,7 +326,6 @@ def _status_failures(batch: _Batch, parsed: pd.DataFrame) -> list[tuple[str, str
     schema = _schema(fields, parsed.columns, extra={"no": no_checks}, frame_checks=frame_checks)
     blame = {"measure-foreign": "no", "duplicate-row": "no"}
     failures = _failures(schema, parsed, blame) if "no" in parsed.columns else []
-    _locked(batch, parsed, "no")
     return failures
 
 
@@ -449,7 +335,6 @@ def _indicator_failures(batch: _Batch, parsed: pd.DataFrame) -> list[tuple[str, 
         for pos, value in enumerate(parsed["as_of"].tolist()):
             if value is not None and parse_year_month(value).value is None:
                 failures.append(("cell-type", "as_of", pos, value))
-    _locked(batch, parsed, "id")
     return failures
 
 

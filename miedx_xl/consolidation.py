@@ -3,11 +3,7 @@ archived, a ledger row per file, and a finding for every file that could not be 
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 import sqlite3
-import zipfile
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field, replace
@@ -16,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from defusedxml import ElementTree
 
-from miedx_xl.checking import FormResult, check_files
+from miedx_xl.checking import FormResult, check_loaded
 from miedx_xl.findings import Report, finding
-from miedx_xl.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET, form_fields
+from miedx_xl.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET
 from miedx_xl.normalize import FiscalYear, is_formula_like, parse_year_month
 from miedx_xl.plan import (
     Plan,
@@ -31,6 +26,15 @@ from miedx_xl.plan import (
     status_column,
 )
 from miedx_xl.reader import MAX_BYTES
+from miedx_xl.reader import saved_time as saved_time
+from miedx_xl.readpool import (
+    LoadedForm,
+    SheetData,
+    archived_path,
+    fields_of,
+    read_forms,
+)
+from miedx_xl.readpool import store_copy as store_copy
 
 STATE_SUBMITTED = "提出済"
 STATE_MISSING = "未提出"
@@ -107,21 +111,6 @@ def input_files(folder: Path, archive: Path) -> list[Path]:
     return out
 
 
-def saved_time(path: Path) -> str:
-    """When the workbook was last saved: its own document time, else the file's time."""
-    try:
-        with zipfile.ZipFile(path) as zf, zf.open("docProps/core.xml") as fh:
-            root = ElementTree.parse(fh).getroot()
-        for el in root:
-            if el.tag.endswith("}modified") and el.text:
-                return datetime.fromisoformat(el.text.strip().replace("Z", "+00:00")).isoformat()
-    except (KeyError, OSError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
-        pass
-    except Exception:  # defusedxml refuses entity tricks with its own exception types
-        pass
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
-
-
 @dataclass
 class _Input:
     path: Path
@@ -130,6 +119,8 @@ class _Input:
     result: FormResult | None = None
     state: str = ""
     rows: int = 0
+    sheets: dict[str, SheetData] = field(default_factory=dict)
+    """The form's parsed sheets as read (the same values as `result.sheets`, as lists)."""
 
 
 def consolidate(
@@ -149,32 +140,31 @@ def consolidate(
     run_at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     report = Report()
     files = input_files(folder, archive)
-    inputs: list[_Input] = []
-    for i, path in enumerate(files, start=1):
+    paths = []
+    for path in files:
         if path.name.startswith(LOCK_PREFIX):
             report.add(finding("lock-file-skipped", str(path)))
         else:
-            with path.open("rb") as fh:
-                digest = hashlib.file_digest(fh, "sha256").hexdigest()
-            item = _Input(path, digest, saved_time(path))
-            store_copy(archive, digest, path)
-            inputs.append(item)
-        if progress:
-            progress(i, 2 * len(files))
+            paths.append(path)
+    skipped = len(files) - len(paths)
+    if progress and skipped:
+        progress(skipped, len(files))
+    loaded: list[LoadedForm] = read_forms(
+        paths,
+        max_bytes,
+        archive=archive,
+        lean=True,
+        progress=(lambda done, _: progress(skipped + done, len(files))) if progress else None,
+    )
     owners = {
         int(no): plan.division_name(div, fy)
         for no, div in plan.numbered()[["no", "division"]].itertuples(index=False)
     }
-    checked = check_files(
-        [item.path for item in inputs],
-        max_bytes,
-        owners=owners,
-        progress=(lambda done, _: progress(len(files) + done, 2 * len(files)))
-        if progress
-        else None,
-    )
-    for item, checked_result in zip(inputs, checked, strict=True):
-        item.result = checked_result
+    checked = check_loaded(loaded, owners=owners)
+    inputs: list[_Input] = []
+    for read, checked_result in zip(loaded, checked, strict=True):
+        item = _Input(read.path, read.digest, read.saved, checked_result, sheets=read.sheets)
+        inputs.append(item)
         report.extend(checked_result.report)
         _refuse_other_plan(item, plan, fy, report)
     chosen = _choose(inputs, plan, report)
@@ -269,16 +259,18 @@ def _merge(
     changed_schedule: set[int] = set()
     values: list[dict[str, Any]] = []
     rpa_parts: list[pd.DataFrame] = []
+    any_empty_rpa = False
     touched: set[int] = set()
     for item in used:
         result = item.result
         assert result is not None and result.meta is not None
         meta = result.meta
-        status = result.sheets.get(STATUS_SHEET)
+        status = item.sheets.get(STATUS_SHEET)
         if status is not None and "no" in status.columns:
             bad = result.bad_rows(STATUS_SHEET)
-            labels = {f.key: f.label for f in form_fields(meta)[STATUS_SHEET]}
-            for row, rec in zip(status.index, _records(status), strict=True):
+            labels = {f.key: f.label for f in fields_of(meta)[STATUS_SHEET]}
+            letters = result.letters[STATUS_SHEET]
+            for row, rec in zip(status.rows, _records(status), strict=True):
                 no = rec.get("no")
                 if row in bad or no is None or owner.get(no) != meta.division_key:
                     continue
@@ -292,7 +284,7 @@ def _merge(
                     if col.startswith("schedule_") and current[col][idx] != value:
                         changed_schedule.add(idx)  # the division's own word, no longer inferred
                     if isinstance(value, str) and is_formula_like(value):
-                        letter = result.letters[STATUS_SHEET].get(col, "")
+                        letter = letters.get(col, "")
                         report.add(
                             finding(
                                 "formula-as-text",
@@ -304,16 +296,19 @@ def _merge(
                             )
                         )
                 item.rows += 1
-        ind = result.sheets.get(INDICATOR_SHEET)
+        ind = item.sheets.get(INDICATOR_SHEET)
         if ind is not None and {"id", "value"} <= set(ind.columns):
             bad = result.bad_rows(INDICATOR_SHEET)
-            for row, rec in zip(ind.index, _records(ind), strict=True):
+            for row, rec in zip(ind.rows, _records(ind), strict=True):
                 if row not in bad and rec.get("value") is not None:
-                    values.append({str(k): v for k, v in rec.items()})
+                    values.append(rec)
                     item.rows += 1
         rpa = _rpa_rows(result, fy)
-        item.rows += len(rpa)
-        rpa_parts.append(rpa)
+        if rpa is None:
+            any_empty_rpa = True
+        else:
+            item.rows += len(rpa)
+            rpa_parts.append(rpa)
     for col, by_index in updates.items():
         if by_index:
             measures.loc[list(by_index), col] = pd.Series(by_index, dtype=object)
@@ -321,15 +316,18 @@ def _merge(
         measures.loc[sorted(changed_schedule), "schedule_inferred"] = False
     _follow_originals(plan, measures, base, columns, touched)
     indicators = _put_indicators(plan.indicators, fy, values)
+    if any_empty_rpa:
+        # One empty part stands for all of them: they add no rows, only their dtypes count.
+        rpa_parts.insert(0, _empty_rpa())
     rpa_all = pd.concat(rpa_parts, ignore_index=True) if rpa_parts else _empty_rpa()
     return replace(plan, measures=measures, indicators=indicators), rpa_all
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts (`to_dict("records")` costs milliseconds per small frame)."""
-    keys = [str(k) for k in frame.columns]
-    columns = [frame[k].tolist() for k in frame.columns]
-    return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+def _records(sheet: SheetData) -> list[dict[str, Any]]:
+    """A parsed sheet's rows as dicts (field key -> value)."""
+    keys = list(sheet.columns)
+    rows = zip(*sheet.columns.values(), strict=True)
+    return [dict(zip(keys, values, strict=True)) for values in rows]
 
 
 def _follow_originals(
@@ -350,11 +348,11 @@ def _follow_originals(
                 measures.at[idx, col] = new
 
 
-def _rpa_rows(result: FormResult, fy: FiscalYear) -> pd.DataFrame:
-    """The RPA rows of a form that have no error."""
+def _rpa_rows(result: FormResult, fy: FiscalYear) -> pd.DataFrame | None:
+    """The RPA rows of a form that have no error (None when its sheet has no rows)."""
     sheet = result.sheets.get(RPA_SHEET)
     if sheet is None or not len(sheet) or result.meta is None:
-        return _empty_rpa()
+        return None
     bad = result.bad_rows(RPA_SHEET)
     ok = sheet[~sheet.index.isin(list(bad))].reindex(
         columns=["division", "task", "hours_before", "hours_after", "note"]
@@ -462,22 +460,6 @@ def _submission_row(key: str, name: str, item: _Input) -> Submission:
         errors=rep.count("error"),
         warnings=rep.count("warning"),
     )
-
-
-def archived_path(archive: Path, digest: str, suffix: str) -> Path:
-    """Where the archive keeps the content with this SHA-256."""
-    return archive / "files" / digest[:2] / f"{digest}{suffix.lower()}"
-
-
-def store_copy(archive: Path, digest: str, source: Path) -> Path:
-    """Keep a copy of an input in the archive under its SHA-256 (once per content)."""
-    target = archived_path(archive, digest, source.suffix)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    return target
 
 
 LEDGER_SCHEMA = """

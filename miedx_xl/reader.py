@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -94,6 +95,8 @@ class Book:
     path: Path
     workbook: Sheets | None = None
     findings: list[Finding] = field(default_factory=list)
+    modified: str | None = None
+    """The workbook's own saved time (docProps/core.xml), read while the zip is open."""
 
     @property
     def ok(self) -> bool:
@@ -143,6 +146,8 @@ def open_book(path: Path, max_bytes: int = MAX_BYTES) -> Book:
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
             names = set(zf.namelist())
+            if unpacked <= MAX_UNPACKED_BYTES and unpacked <= MAX_UNPACK_RATIO * max(size, 1):
+                book.modified = document_time(zf)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         book.findings.append(finding("file-unreadable", name, reason=f"壊れた zip: {exc}"))
         return book
@@ -166,6 +171,33 @@ def open_book(path: Path, max_bytes: int = MAX_BYTES) -> Book:
     except Exception as exc:  # calamine raises several unrelated types for broken parts
         book.findings.append(finding("file-unreadable", name, reason=f"読み込み失敗: {exc}"))
     return book
+
+
+def document_time(zf: zipfile.ZipFile) -> str | None:
+    """The saved time in a workbook's docProps/core.xml (ISO 8601), or None."""
+    from defusedxml import ElementTree  # only here: keeps a one-form check's start light
+
+    try:
+        with zf.open("docProps/core.xml") as fh:
+            root = ElementTree.parse(fh).getroot()
+        for el in root:
+            if el.tag.endswith("}modified") and el.text:
+                return datetime.fromisoformat(el.text.strip().replace("Z", "+00:00")).isoformat()
+    except Exception:  # missing part, bad XML or date; defusedxml has its own exception types
+        return None
+    return None
+
+
+def saved_time(path: Path) -> str:
+    """When the workbook was last saved: its own document time, else the file's time."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            found = document_time(zf)
+        if found is not None:
+            return found
+    except Exception:  # not a zip, unreadable: the file's time says it
+        pass
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
 
 
 def _ole_reason(path: Path) -> str:
@@ -202,6 +234,7 @@ def is_blank(value: Any) -> bool:
 
 
 _label_key = lru_cache(maxsize=4096)(label_key)
+_BLANK_CHARS = " \u3000\t\r\n"
 
 
 def read_table(
@@ -211,7 +244,8 @@ def read_table(
     if sheet not in book.sheet_names:
         return None, [finding("sheet-missing", file, sheet, None, sheet_name=sheet)]
     rows = book.rows(sheet)
-    wanted = {f.match: f for f in fields}
+    wanted = {_label_key(f.label): f for f in fields}  # f.match, without a per-Field cache
+    complete = len({f.key for f in wanted.values()})
     best_row, best = -1, dict[str, int]()
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         found: dict[str, int] = {}
@@ -222,6 +256,8 @@ def read_table(
                     found[f.key] = c
         if len(found) > len(best):
             best_row, best = r, found
+            if len(found) == complete:
+                break  # no later row can have more headers
     if best_row < 0:
         return None, [
             finding("header-missing", file, sheet, None, sheet_name=sheet, header=fields[0].label)
@@ -232,19 +268,30 @@ def read_table(
         if f.key not in best
     ]
     keys = list(best)
-    data: dict[str, list[Any]] = {k: [] for k in keys}
-    index: list[int] = []
     cols = [best[k] for k in keys]
     width = max(cols) + 1
+    kept: list[list[Any]] = []
+    index: list[int] = []
     for r in range(best_row + 1, len(rows)):
         row = rows[r]
         if len(row) < width:
             row = [*row, *[""] * (width - len(row))]
-        values = [None if is_blank(row[c]) else row[c] for c in cols]
-        if all(v is None for v in values):
+        values = [row[c] for c in cols]
+        blank = 0
+        for i, v in enumerate(values):
+            if v is None:
+                blank += 1
+            elif isinstance(v, str):
+                if not v.strip(_BLANK_CHARS):
+                    values[i] = None
+                    blank += 1
+            elif isinstance(v, float) and v != v:
+                values[i] = None
+                blank += 1
+        if blank == len(values):
             continue
         index.append(r + 1)
-        for k, v in zip(keys, values, strict=True):
-            data[k].append(v)
+        kept.append(values)
+    data: dict[str, list[Any]] = {k: [row[i] for row in kept] for i, k in enumerate(keys)}
     letters = {k: column_letter(c) for k, c in best.items()}
     return Table(sheet, data, index, letters, best_row + 1), findings
