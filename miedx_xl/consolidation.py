@@ -215,7 +215,7 @@ def _choose(inputs: list[_Input], plan: Plan, report: Report) -> dict[str, _Inpu
             by_key.setdefault(item.result.meta.division_key, []).append(item)
     chosen = {}
     for key, items in by_key.items():
-        items.sort(key=lambda x: (x.saved, x.path.stat().st_mtime, x.path.name), reverse=True)
+        items.sort(key=lambda x: (x.saved, _mtime(x.path), x.path.name), reverse=True)
         chosen[key] = items[0]
         for other in items[1:]:
             other.state = STATE_DUPLICATE
@@ -506,7 +506,7 @@ def write_ledger(archive: Path, folder: Path, result: Consolidation, inputs: lis
                     run_id,
                     str(item.path.relative_to(folder)),
                     item.digest,
-                    item.path.stat().st_size,
+                    _size(item.path),
                     meta.division if meta else None,
                     meta.fiscal_year if meta else None,
                     item.saved,
@@ -515,7 +515,30 @@ def write_ledger(archive: Path, folder: Path, result: Consolidation, inputs: lis
                     rep.count("error"),
                     rep.count("warning"),
                     rep.count("info"),
-                    str(archived_path(archive, item.digest, item.path.suffix).relative_to(archive)),
+                    _archived_as(archive, item),
                 ),
             )
     return path
+
+
+def _archived_as(archive: Path, item: _Input) -> str | None:
+    """The archive copy of an input, relative to the archive (None: it could not be read)."""
+    if not item.digest:
+        return None
+    return str(archived_path(archive, item.digest, item.path.suffix).relative_to(archive))
+
+
+def _mtime(path: Path) -> float:
+    """A file's modification time (0 when it is gone)."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _size(path: Path) -> int | None:
+    """A file's size in bytes (None when it is gone)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None

@@ -197,7 +197,11 @@ def saved_time(path: Path) -> str:
             return found
     except Exception:  # not a zip, unreadable: the file's time says it
         pass
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return ""  # gone since it was listed: the file-unreadable finding says so
+    return datetime.fromtimestamp(mtime, UTC).isoformat(timespec="seconds")
 
 
 def _ole_reason(path: Path) -> str:

@@ -250,13 +250,21 @@ Task = tuple[Path, int, Path | None, bool]
 def read_file(task: Task) -> LoadedForm:
     """Read one file (the worker's job): with an archive, also its digest, copy, saved time.
 
-    Whatever goes wrong while reading becomes a finding; only the archive copy may raise.
+    Whatever goes wrong while reading the file becomes a finding (a file that cannot even
+    be opened is neither archived nor read); only writing the archive copy may raise, since
+    a run must not go on without keeping its inputs.
     """
     path, max_bytes, archive, lean = task
     digest = ""
     if archive is not None:
-        with path.open("rb") as fh:
-            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        try:
+            with path.open("rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            gone = LoadedForm(path, [finding("file-unreadable", str(path), reason=reason)])
+            gone.saved = saved_time(path)
+            return gone
         store_copy(archive, digest, path)
     modified = None
     try:

@@ -188,6 +188,35 @@ def test_a_file_that_breaks_the_reader_becomes_a_finding(
     assert by_name["R4_事業.xlsx"].codes()["template-tampered"] == 1  # the others as usual
 
 
+def test_a_file_that_cannot_be_opened_is_a_finding_and_the_run_goes_on(
+    inbox: list[Path], tmp_path: Path, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Path.open
+
+    def locked(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.name == "R4_戦略.xlsx":
+            raise PermissionError(13, "アクセスが拒否されました")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", locked)  # root reads any file: simulate the refusal
+    folder = inbox[0].parent
+    archive = tmp_path / "archive"
+    result = consolidate(folder, R4, plan, archive=archive, now=FIXED_TIME)
+    found = [f for f in result.report if f.file.endswith("R4_戦略.xlsx")]
+    assert [(f.code, f.sheet, f.cell) for f in found] == [("file-unreadable", None, None)]
+    assert "アクセスが拒否されました" in found[0].message_ja
+    states: dict[str, str] = {}
+    for sub in result.submissions:  # a division's own row first, then its duplicates
+        states.setdefault(sub.division_key, sub.state)
+    assert states[SMART] == "要修正" and states[BIZ] == "要修正"  # the others as usual
+    with sqlite3.connect(archive / "ledger.sqlite") as db:
+        row = db.execute(
+            "SELECT digest, archived_as, state FROM files WHERE file = ?", ("R4_戦略.xlsx",)
+        ).fetchone()
+    assert row == ("", None, "対象外")
+    assert (folder / "R4_戦略.xlsx").exists()  # never touched
+
+
 @linux_only
 def test_a_worker_that_dies_leaves_its_files_to_this_process(
     inbox: list[Path],
