@@ -2,9 +2,9 @@
 
 Such a process spends much of its life importing pandas and pandera and, at exit, sweeping
 their objects. Measured by `benchmarks/check_one.py` (one form checked from a cold process):
-the garbage collector scans the ~200,000 objects those imports create again and again while
+the garbage collector scans the ~140,000 objects those imports leave again and again while
 they load, and once more at exit; importing them with the collector off and then freezing
-them out of later collections takes about 0.15–0.2 s off a 0.8 s check.
+them out of later collections takes about 0.15 s off a 0.67 s check.
 
 Only the entry points call this (`xl.dispatch` from Excel, `cli.main` as a command), never
 the library, so a long-lived process (a test run, a notebook) keeps the default collector.
