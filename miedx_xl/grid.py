@@ -43,6 +43,8 @@ DEFAULT_HEIGHT = 15.0
 ZIP_LEVEL = 3
 """Deflate level: a large sheet's XML packs in 0.08 s at 3 against 0.18 s at the default 6
 (14 MB of XML: 1.45 MB against 1.14 MB)."""
+EXCEL_MAX_TEXT = 32_767
+"""Characters one Excel cell holds; Excel repairs (empties) a file with a longer one."""
 CHUNK_ROWS = 2000
 """Rows serialised per write into the zip stream."""
 
@@ -96,6 +98,12 @@ def wrapped_lines(text: str, capacity: float) -> int:
 def text_height(text: str, width: float, size_pt: float) -> float:
     """Points a text needs when wrapped in a cell `width` column units wide."""
     return wrapped_lines(text, line_capacity(width, size_pt)) * size_pt * LINE_EM + 3
+
+
+def cut_text(text: str) -> str:
+    """A text cut to what one Excel cell holds, saying that it was cut and how long it was."""
+    mark = f"…（以下省略：全 {len(text):,} 文字。提出ファイルを参照してください）"
+    return text[: EXCEL_MAX_TEXT - len(mark)] + mark
 
 
 def ooxml_escape(text: str) -> str:
@@ -270,6 +278,8 @@ def _cell_xml(ref: str, value: Any, style: int) -> str:
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>'  # an empty text is an empty cell, as in openpyxl
     if isinstance(value, str):
+        if len(value) > EXCEL_MAX_TEXT:
+            value = cut_text(value)
         padded = value and (value[0] in _SPACE or value[-1] in _SPACE)
         space = ' xml:space="preserve"' if padded else ""
         return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{xml_text(value)}</t></is></c>'

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from miedx_xl.grid import Grid, GridError, save, text_height, xml_text
+from miedx_xl.grid import EXCEL_MAX_TEXT, Grid, GridError, save, text_height, xml_text
 from miedx_xl.office import convert
 from miedx_xl.sheets import put
 from tests.conftest import soffice
@@ -166,3 +166,17 @@ def test_libreoffice_keeps_values_merges_and_heights(tmp_path: Path) -> None:
     assert [str(r) for r in ws.merged_cells.ranges] == ["B3:D3"]
     assert ws.row_dimensions[2].height == pytest.approx(33.3, abs=0.5)  # LibreOffice rounds
     assert ws["A1"].font.b
+
+
+def test_a_text_longer_than_a_cell_holds_is_cut_with_a_note(tmp_path: Path) -> None:
+    ws = Workbook().active
+    assert ws is not None
+    grid = Grid(ws)
+    grid.set(1, 1, "あ" * 40_000)
+    grid.set(2, 1, "い" * EXCEL_MAX_TEXT)  # exactly what fits: kept whole
+    save(ws.parent, tmp_path / "long.xlsx", [grid])
+    rows = pc.CalamineWorkbook.from_path(str(tmp_path / "long.xlsx")).get_sheet_by_name(ws.title)
+    cut, whole = (r[0] for r in rows.to_python())
+    assert len(cut) == EXCEL_MAX_TEXT and cut.startswith("ああ")
+    assert cut.endswith("…（以下省略：全 40,000 文字。提出ファイルを参照してください）")
+    assert whole == "い" * EXCEL_MAX_TEXT
