@@ -34,7 +34,6 @@ from miedx_xl.readpool import (
     fields_of,
     read_forms,
 )
-from miedx_xl.readpool import store_copy as store_copy
 
 STATE_SUBMITTED = "提出済"
 STATE_MISSING = "未提出"

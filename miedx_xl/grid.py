@@ -39,6 +39,8 @@ LINE_EM = 1.45
 """Line height in em of wrapped CJK text (Noto Sans CJK, which LibreOffice uses, is tall)."""
 DEFAULT_HEIGHT = 15.0
 """Points of a row that needs no more than the default height."""
+MAX_HEIGHT = 409.0
+"""The tallest row Excel allows, in points (a longer text scrolls within its cell)."""
 
 ZIP_LEVEL = 3
 """Deflate level: a large sheet's XML packs in 0.08 s at 3 against 0.18 s at the default 6
@@ -100,10 +102,18 @@ def text_height(text: str, width: float, size_pt: float) -> float:
     return wrapped_lines(text, line_capacity(width, size_pt)) * size_pt * LINE_EM + 3
 
 
+def excel_length(text: str) -> int:
+    """Characters as Excel counts them: UTF-16 code units (𠮷 or an emoji counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def cut_text(text: str) -> str:
     """A text cut to what one Excel cell holds, saying that it was cut and how long it was."""
-    mark = f"…（以下省略：全 {len(text):,} 文字。提出ファイルを参照してください）"
-    return text[: EXCEL_MAX_TEXT - len(mark)] + mark
+    mark = f"…（以下省略：全 {excel_length(text):,} 文字。提出ファイルを参照してください）"
+    room = EXCEL_MAX_TEXT - excel_length(mark)
+    units = text.encode("utf-16-le")[: 2 * room]
+    # A cut through a surrogate pair leaves half a character: drop it.
+    return units.decode("utf-16-le", errors="ignore") + mark
 
 
 def ooxml_escape(text: str) -> str:
@@ -201,7 +211,7 @@ class Grid:
     @property
     def max_row(self) -> int:
         """The last row with a cell (0 when empty)."""
-        return max(self.rows, default=0)
+        return max((r for r, cells in self.rows.items() if cells), default=0)
 
     def fit_rows(self, first: int, last: int) -> None:
         """Set each row's height to its tallest wrapped text (neither Excel nor LibreOffice
@@ -228,18 +238,17 @@ class Grid:
                 need = max(need, wrapped_lines(value, fit[0]) * fit[1])
             height = need * LINE_EM + 3
             if height > DEFAULT_HEIGHT:
-                self.heights[r] = round(height, 1)
+                self.heights[r] = round(min(height, MAX_HEIGHT), 1)
 
     def dimension(self) -> str:
         """The sheet's used range, e.g. A1:N7300."""
-        if not self.rows:
+        used = {r: cells for r, cells in self.rows.items() if cells}
+        if not used:
             return "A1"
-        last_col = max(max(cells) for cells in self.rows.values())
-        first_row = min(self.rows)
-        first_col = min(min(cells) for cells in self.rows.values())
-        return (
-            f"{get_column_letter(first_col)}{first_row}:{get_column_letter(last_col)}{self.max_row}"
-        )
+        last_col = max(max(cells) for cells in used.values())
+        first_row = min(used)
+        first_col = min(min(cells) for cells in used.values())
+        return f"{get_column_letter(first_col)}{first_row}:{get_column_letter(last_col)}{max(used)}"
 
     def xml_chunks(self) -> Iterator[str]:
         """The sheetData element, in pieces of `CHUNK_ROWS` rows."""
@@ -278,7 +287,7 @@ def _cell_xml(ref: str, value: Any, style: int) -> str:
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>'  # an empty text is an empty cell, as in openpyxl
     if isinstance(value, str):
-        if len(value) > EXCEL_MAX_TEXT:
+        if len(value) > EXCEL_MAX_TEXT // 2 and excel_length(value) > EXCEL_MAX_TEXT:
             value = cut_text(value)
         padded = value and (value[0] in _SPACE or value[-1] in _SPACE)
         space = ' xml:space="preserve"' if padded else ""

@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,12 +37,16 @@ if TYPE_CHECKING:
 POOL_MIN_FILES = 200
 """From this many files on, files are read by a pool of processes (see `read_forms`)."""
 MAX_WORKERS = 2
+COPY_BLOCK = 1 << 20
+"""Bytes read at a time while an input is copied into the archive and hashed."""
 CHUNKS_PER_WORKER = 8
 """Files are sent to the workers in about this many chunks each (progress moves per chunk)."""
 START_METHOD: str | None = None
 """multiprocessing start method; None: 'fork' on Linux, the platform's default elsewhere."""
 PARENT_READS = True
-"""With a pool, this process also reads the chunks no worker has started yet."""
+"""With a pool, this process also reads chunks (from the back; the workers from the front)."""
+IN_FLIGHT_PER_WORKER = 2
+"""Chunks handed to the pool at a time per worker (one running, one waiting)."""
 
 LOCKED_KEYS = {STATUS_SHEET: "no", INDICATOR_SHEET: "id"}
 """The sheets whose rows carry locked cells, and the field that names each row."""
@@ -258,14 +262,12 @@ def read_file(task: Task) -> LoadedForm:
     digest = ""
     if archive is not None:
         try:
-            with path.open("rb") as fh:
-                digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        except OSError as exc:
+            digest = store_input(archive, path)
+        except InputUnreadable as exc:
             reason = exc.strerror or str(exc)
             gone = LoadedForm(path, [finding("file-unreadable", str(path), reason=reason)])
             gone.saved = saved_time(path)
             return gone
-        store_copy(archive, digest, path)
     modified = None
     try:
         book = open_book(path, max_bytes)
@@ -311,8 +313,9 @@ def read_forms(
     files are done.
 
     From `min_pool` files on (default `POOL_MIN_FILES`) a pool of worker processes reads
-    them; this process reads too, taking chunks from the end that no worker has started
-    (so a slow worker start costs little). Without a working pool everything is read here.
+    them; this process reads too, taking chunks from the back while the workers take them
+    from the front (so a slow worker start costs little). Without a working pool everything
+    is read here, and so is whatever a worker that died left.
 
     With an archive, each file's digest and saved time are set and a copy is archived.
     `lean` leaves out what only the locked-cell check needs once it is done (the meta's
@@ -368,9 +371,15 @@ def _read_in_pool(
     tally: _Tally,
 ) -> None:
     """Fill `parts` with what a pool of processes (and this one) read; a part stays None
-    where the pool failed, to be read here."""
+    where the pool failed, to be read here.
+
+    Chunks go to the workers from the front, a few at a time, and this process reads from
+    the back. Nothing handed to the pool is ever cancelled: on Python 3.11 a worker dying
+    while a cancelled job waits crashes the pool's manager thread (CPython gh-107219), and
+    the process then hangs at exit waiting for the other worker.
+    """
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     method = start_method or ("fork" if sys.platform.startswith("linux") else None)
@@ -378,38 +387,49 @@ def _read_in_pool(
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
     except (OSError, ValueError):
         return  # no processes here: everything is read in this process
-    futures: list[Future[list[LoadedForm]]] = []
-    collected = 0
+    pending: dict[Future[list[LoadedForm]], int] = {}
+    front, back = 0, len(chunks) - 1  # the next chunk for the pool, and for this process
+    in_flight = IN_FLIGHT_PER_WORKER * workers
+    broken = False
     try:
-        for chunk in chunks:
-            futures.append(pool.submit(read_chunk, chunk))
-        # Take chunks from the end while no worker has started them; collect in order.
-        for i in range(len(chunks) - 1, -1, -1):
-            if not PARENT_READS or not futures[i].cancel():
+        while True:
+            while not broken and front <= back and len(pending) < in_flight:
+                try:
+                    pending[pool.submit(read_chunk, chunks[front])] = front
+                except (BrokenProcessPool, OSError, RuntimeError):
+                    broken = True  # cannot start a worker: the rest is read here
+                    break
+                front += 1
+            for future in [f for f in pending if f.done()]:
+                i = pending.pop(future)
+                try:
+                    parts[i] = future.result()
+                except BrokenProcessPool:
+                    broken = True  # a worker died: its chunks are read here
+                    continue
+                tally.add(len(parts[i] or []))
+            if broken and not pending:
                 break
-            parts[i] = _read_chunk(chunks[i], tally)
-            while collected < i and futures[collected].done():
-                collected = _collect(futures, parts, collected, tally)
-        while collected < len(chunks):
-            collected = _collect(futures, parts, collected, tally)
-    except (BrokenProcessPool, OSError):
-        pass  # a worker died or could not start: the parts still None are read here
+            if PARENT_READS and front <= back:
+                parts[back] = _read_chunk(chunks[back], tally)
+                back -= 1
+            elif pending:
+                wait(pending, return_when=FIRST_COMPLETED)
+            elif front > back:
+                break
     finally:
+        if broken:
+            _stop_workers(pool)
         # Every part is in (or will be read here): do not wait for workers still starting.
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False, cancel_futures=False)
 
 
-def _collect(
-    futures: list[Future[list[LoadedForm]]],
-    parts: list[list[LoadedForm] | None],
-    i: int,
-    tally: _Tally,
-) -> int:
-    """Wait for chunk `i` (unless read here already); return the next index."""
-    if parts[i] is None:
-        parts[i] = futures[i].result()
-        tally.add(len(parts[i] or []))
-    return i + 1
+def _stop_workers(pool: Any) -> None:
+    """End the worker processes a broken pool may have left running."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.terminate()
 
 
 # --- the archive -----------------------------------------------------------------------------
@@ -420,16 +440,50 @@ def archived_path(archive: Path, digest: str, suffix: str) -> Path:
     return archive / "files" / digest[:2] / f"{digest}{suffix.lower()}"
 
 
-def store_copy(archive: Path, digest: str, source: Path) -> Path:
-    """Keep a copy of an input in the archive under its SHA-256 (once per content).
+class InputUnreadable(OSError):
+    """An input file could not be read (as against the archive not being writable)."""
 
-    Safe when two processes store the same content at once: each writes its own
-    temporary file and the rename is atomic.
+
+def store_input(archive: Path, source: Path) -> str:
+    """Copy an input into the archive while hashing it; return its SHA-256.
+
+    The copy is stored under the hash of exactly the bytes copied, so a file saved again
+    meanwhile cannot end up under another content's name. Safe when two processes store the
+    same content at once (each writes its own temporary file; the rename is atomic). Raises
+    InputUnreadable when the input cannot be read, another OSError when the archive cannot
+    be written.
     """
-    target = archived_path(archive, digest, source.suffix)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    return target
+    folder = archive / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        src = source.open("rb")
+    except OSError as exc:
+        raise InputUnreadable(exc.errno, exc.strerror or str(exc)) from exc
+    with src:
+        fd, tmp = tempfile.mkstemp(prefix=".in-", suffix=".tmp", dir=folder)
+        try:
+            sha = hashlib.sha256()
+            with os.fdopen(fd, "wb") as dst:
+                while True:
+                    try:
+                        block = src.read(COPY_BLOCK)
+                    except OSError as exc:
+                        raise InputUnreadable(exc.errno, exc.strerror or str(exc)) from exc
+                    if not block:
+                        break
+                    sha.update(block)
+                    dst.write(block)
+            digest = sha.hexdigest()
+            target = archived_path(archive, digest, source.suffix)
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.replace(tmp, target)
+                except PermissionError:
+                    # Windows refuses to replace a file another process holds open (a
+                    # virus scanner, another run): the same content is there already.
+                    if not target.exists():
+                        raise
+            return digest
+        finally:
+            Path(tmp).unlink(missing_ok=True)

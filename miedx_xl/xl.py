@@ -533,14 +533,16 @@ def dispatch(button_id: str, book: Book | None = None) -> None:
     """Run the function of a ribbon button on the active workbook; errors become a message."""
     short_lived = book is None  # called from Excel: a process of its own for this button
     if short_lived:
-        from miedx_xl.startup import PRELOAD, start_short_lived
+        from miedx_xl.startup import start_short_lived
 
-        start_short_lived("xlwings", *PRELOAD)
+        start_short_lived("xlwings")
         import xlwings as xw
 
         book = xw.Book.caller()
     assert book is not None
     try:
+        if short_lived:
+            start_short_lived()  # pandas and pandera: a broken install becomes a message
         action = BUTTONS.get(button_id)
         if action is None:
             raise XlError(

@@ -13,7 +13,16 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from miedx_xl.grid import EXCEL_MAX_TEXT, Grid, GridError, save, text_height, xml_text
+from miedx_xl.grid import (
+    EXCEL_MAX_TEXT,
+    MAX_HEIGHT,
+    Grid,
+    GridError,
+    excel_length,
+    save,
+    text_height,
+    xml_text,
+)
 from miedx_xl.office import convert
 from miedx_xl.sheets import put
 from tests.conftest import soffice
@@ -180,3 +189,21 @@ def test_a_text_longer_than_a_cell_holds_is_cut_with_a_note(tmp_path: Path) -> N
     assert len(cut) == EXCEL_MAX_TEXT and cut.startswith("ああ")
     assert cut.endswith("…（以下省略：全 40,000 文字。提出ファイルを参照してください）")
     assert whole == "い" * EXCEL_MAX_TEXT
+
+
+def test_excel_counts_utf16_units_and_a_cut_never_splits_a_character(tmp_path: Path) -> None:
+    text = "𠮷" * 20_000  # 20,000 characters, 40,000 UTF-16 units: over the limit
+    ws = Workbook().active
+    assert ws is not None
+    grid = Grid(ws)
+    grid.set(1, 1, text)
+    grid.set(3, 1, "あ" * 2000, grid.style("wrap", alignment=Alignment(wrap_text=True)))
+    grid.set_row(5, [], [])  # an empty row changes nothing
+    grid.fit_rows(1, 5)
+    save(ws.parent, tmp_path / "u.xlsx", [grid])
+    rows = pc.CalamineWorkbook.from_path(str(tmp_path / "u.xlsx")).get_sheet_by_name(ws.title)
+    cut = rows.to_python()[0][0]
+    assert excel_length(cut) <= EXCEL_MAX_TEXT and cut.startswith("𠮷𠮷")
+    assert "\ufffd" not in cut and cut.endswith("全 40,000 文字。提出ファイルを参照してください）")
+    assert grid.heights[3] == MAX_HEIGHT  # Excel's tallest row
+    assert load_workbook(tmp_path / "u.xlsx")[ws.title].dimensions == "A1:A3"
