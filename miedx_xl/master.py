@@ -385,12 +385,10 @@ def _cell_of(row: Mapping[Any, Any], key: str, original: Mapping[Any, Any] | Non
 
 
 class _ProgressStyles:
-    """The cell styles of the progress table, registered once in the Grid's workbook."""
+    """The progress table's own cell styles (beside `_Sheet`'s body and box)."""
 
     def __init__(self, grid: Grid) -> None:
-        self.body = grid.style("body", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX)
         self.center = grid.style("center", font=TEXT_FONT, alignment=CENTER, border=BOX)
-        self.box = grid.style("box", border=BOX)
         self.area = grid.style("area", fill=AREA_FILL, border=BOX)
         self.actor = grid.style("actor", fill=ACTOR_FILL, border=BOX)
         middle = Alignment(vertical="center")
@@ -415,7 +413,7 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
     sh.widths([c.width for c in columns])
     sh.title(f"{plan.name}　進捗管理表（{fy.label_ja()}）")
     sh.header(HEADER_ROW, [c.label for c in columns])
-    row_styles = [st.center if c.centered else st.body for c in columns]
+    row_styles = [st.center if c.centered else sh.body for c in columns]
     measures = plan.measures.sort_values("order")
     originals = {int(r["no"]): r for r in records(plan.own_measures())}
     rows = records(measures)
@@ -438,8 +436,8 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
                     continue
                 row += 1
                 cells = [f"{label}\n■{ov['actor']}", None, None, None, text]
-                styles = [st.label, st.box, st.box, st.box, st.body]
-                grid.set_row(row, cells + [None] * (last - 5), styles + [st.box] * (last - 5))
+                styles = [st.label, sh.box, sh.box, sh.box, sh.body]
+                grid.set_row(row, cells + [None] * (last - 5), styles + [sh.box] * (last - 5))
                 grid.merge(row, 1, 4)
                 grid.merge(row, 5, last)
         group: tuple[str, bool] | None = None

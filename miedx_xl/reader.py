@@ -226,17 +226,6 @@ def read_meta(book: Sheets) -> tuple[FormMeta, str] | None:
         return None
 
 
-def is_blank(value: Any) -> bool:
-    """True for an empty cell ('' from calamine, None, or only spaces)."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value.strip(" \u3000\t\r\n") == ""
-    if isinstance(value, float):
-        return value != value
-    return False
-
-
 _label_key = lru_cache(maxsize=4096)(label_key)
 _BLANK_CHARS = " \u3000\t\r\n"
 

@@ -168,12 +168,7 @@ def parse_sheet(
         if column is None:
             continue
         if f.kind == "text":
-            values = [
-                v
-                if v is None
-                else (v.replace("\r\n", "\n") if v.__class__ is str else cell_text(v))
-                for v in column
-            ]
+            values = [None if v is None else cell_text(v) for v in column]
         elif f.kind == "choice":
             values = [None if v is None else nfkc(cell_text(v)) for v in column]
         else:
@@ -189,15 +184,14 @@ def parse_sheet(
 
 def parse_cell_number(f: Field, raw: Any) -> tuple[Any, str | None]:
     """A number cell's value, or the code of why it is not one."""
+    number: Any
     if raw.__class__ is float and raw - raw == 0.0:  # finite: what parse_number makes of it
         number = raw + 0.0
-        if f.kind == "int":
-            return (int(number), None) if number.is_integer() else (None, "cell-type")
-        return number, ("cell-range" if number < 0 else None)
-    parsed = parse_number(raw)
-    if parsed.value is None:
-        return None, "cell-type"
-    number = parsed.value.value
+    else:
+        parsed = parse_number(raw)
+        if parsed.value is None:
+            return None, "cell-type"
+        number = parsed.value.value
     if f.kind == "int":
         return (int(number), None) if float(number).is_integer() else (None, "cell-type")
     return number, ("cell-range" if number < 0 else None)
