@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= demo-out
 
-.PHONY: install demo test lint bench addin clean
+.PHONY: install sysdeps demo test lint bench addin clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,7 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# System packages (LibreOffice, CJK fonts, poppler): apt-get as root or with password-less
+# sudo, else the one command to run.
+sysdeps:
+	bash scripts/sysdeps.sh
+
+demo: sysdeps $(STAMP)
 	$(BIN)/miedx-xl demo $(OUT)
 
 lint: $(STAMP)
@@ -23,8 +28,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check miedx_xl tests benchmarks
 	$(BIN)/mypy
 
-test: lint
-	$(BIN)/python -m pytest -q
+test: sysdeps lint
+	MIEDX_REQUIRE_SOFFICE=1 $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/check_one.py

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 
 CHUNK = 200
 """soffice silently stops after 247 inputs in one call: convert in smaller chunks."""
@@ -20,6 +20,12 @@ class OfficeError(RuntimeError):
 def soffice_path() -> str | None:
     """The soffice executable, or None when LibreOffice is not installed."""
     return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def profile_uri(profile: PurePath) -> str:
+    """The `file:` URI of a LibreOffice profile folder (`file:///C:/…` on Windows, where
+    `file://C:\\…` is rejected without a word)."""
+    return profile.as_uri()
 
 
 def convert(files: Sequence[Path], out_dir: Path, to: str = "pdf") -> list[Path]:
@@ -37,7 +43,7 @@ def convert(files: Sequence[Path], out_dir: Path, to: str = "pdf") -> list[Path]
             chunk = [str(f) for f in files[start : start + CHUNK]]
             cmd = [
                 exe,
-                f"-env:UserInstallation=file://{profile}",
+                f"-env:UserInstallation={profile_uri(Path(profile))}",
                 "--headless",
                 "--norestore",
                 "--convert-to",

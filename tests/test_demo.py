@@ -14,12 +14,11 @@ from miedx_xl.demo import DemoSummary, run_demo
 from miedx_xl.forms import fill_form, make_forms
 from miedx_xl.master import read_master_plan, write_master
 from miedx_xl.plan import Plan
-from tests.conftest import FIXED_TIME, R4, soffice
+from tests.conftest import FIXED_TIME, R4, require_soffice
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
-    soffice()  # fails in CI when LibreOffice is missing
     return run_demo(tmp_path_factory.mktemp("demo"), now=FIXED_TIME)
 
 
@@ -53,8 +52,7 @@ def test_master_indicator_figures(demo: DemoSummary) -> None:
 
 
 def test_demo_pdf_has_pages(demo: DemoSummary) -> None:
-    if soffice() is None:
-        pytest.skip("LibreOffice not installed")
+    require_soffice()
     assert demo.pdf is not None and demo.pdf.read_bytes()[:5] == b"%PDF-"
     info = subprocess.run(["pdfinfo", str(demo.pdf)], capture_output=True, text=True, check=True)
     pages = int(next(x for x in info.stdout.splitlines() if x.startswith("Pages:")).split()[1])

@@ -17,7 +17,7 @@ from miedx_xl.forms import fill_form
 from miedx_xl.layout import META_SHEET, form_file_name
 from miedx_xl.office import convert
 from miedx_xl.plan import Plan
-from tests.conftest import R4, soffice
+from tests.conftest import R4, require_soffice
 
 SMART = "スマート改革推進課"
 
@@ -78,8 +78,7 @@ def test_indicator_sheet_holds_previous_values(blank_forms: dict[str, Path]) -> 
 
 
 def test_forms_round_trip_through_libreoffice(filled: Callable[..., Path], tmp_path: Path) -> None:
-    if soffice() is None:
-        pytest.skip("LibreOffice not installed")
+    require_soffice()
     src = filled(
         statuses={1: {"assessment_R4": "まあまあ"}, 2: {"status_R4": ""}},
         indicators={"rpa_hours_before": {"value": "１，２３４"}, "rpa_tasks": {"value": "多数"}},
@@ -144,8 +143,7 @@ def test_formula_cells_are_read_by_their_cached_values(
     filled: Callable[..., Path], tmp_path: Path
 ) -> None:
     """Excel (here LibreOffice) caches formula results; the check reads those values."""
-    if soffice() is None:
-        pytest.skip("LibreOffice not installed")
+    require_soffice()
     path = filled(rpa=[{"division": "道路管理課", "task": "橋梁点検", "hours_after": 3}])
     wb = load_workbook(path)
     wb["RPA効果"]["C4"] = "=1200+3"  # a live formula, not text

@@ -25,7 +25,7 @@ from miedx_xl.grid import (
 )
 from miedx_xl.office import convert
 from miedx_xl.sheets import put
-from tests.conftest import soffice
+from tests.conftest import require_soffice
 
 TEXTS = [
     "=SUM(A1)",  # formula-like: stays text
@@ -165,8 +165,7 @@ def test_text_height_counts_wrapped_lines() -> None:
 
 
 def test_libreoffice_keeps_values_merges_and_heights(tmp_path: Path) -> None:
-    if soffice() is None:
-        pytest.skip("LibreOffice is not installed")
+    require_soffice()
     path, _ = grid_book(tmp_path)
     (resaved,) = convert([path], tmp_path / "lo", to="xlsx")
     ws = load_workbook(resaved)["表"]

@@ -32,7 +32,7 @@ from miedx_xl.master import (
 )
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan import Plan, load_plan
-from tests.conftest import R4, soffice
+from tests.conftest import R4, require_soffice
 
 R3 = FiscalYear(3)
 RUN_AT = "2022-05-30T09:00:00+09:00"
@@ -531,8 +531,7 @@ def test_reading_a_file_that_is_not_a_master_says_so(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def pdf(master: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if soffice() is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
+    require_soffice()
     return write_report(master, tmp_path_factory.mktemp("pdf") / "取りまとめ表_R3.pdf")
 
 

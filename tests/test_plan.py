@@ -10,7 +10,8 @@ import pytest
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan import MEASURE_COLUMNS, Plan, expand_schedule
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_f6b3222ba671efa3.txt"
+SEED = Path(__file__).resolve().parent / "data" / "source_report_R3.txt"
+"""The source report's text, kept in the repository (origin in tests/data/README.md)."""
 
 
 def squash(text: str) -> str:

@@ -28,7 +28,7 @@ from miedx_xl.mark import MARK_AUTHOR, SEVERITY_JA
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan import Plan
 from miedx_xl.reader import column_letter
-from tests.conftest import soffice
+from tests.conftest import require_soffice
 
 STATUS = "取組状況"
 RED = "#FF9999"
@@ -446,8 +446,7 @@ def test_pdf_needs_the_master_first(xw: ModuleType, tmp_path: Path) -> None:
 
 
 def test_pdf_converts_the_master(xw: ModuleType, tmp_path: Path) -> None:
-    if soffice() is None:
-        pytest.skip("LibreOffice is not installed")
+    require_soffice()
     wb = Workbook()
     assert wb.active is not None
     wb.active["A1"] = "取りまとめ"
