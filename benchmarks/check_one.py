@@ -2,7 +2,7 @@
 
 Prints a Markdown table, each row the median of repeated cold processes, interleaved so that
 a change of machine load hits every row alike: the bare interpreter start (baseline), the
-plain `import miedx_xl.checking`, the import as an entry point does it
+plain `import miedx_xl.form.check`, the import as an entry point does it
 (`startup.start_short_lived`: collector off while importing, then frozen), and a whole check
 of one filled form both ways. "runtime install" rows hide hypothesis, a development tool that
 pandera imports at its first validation when it is installed (users' installs have no dev
@@ -24,21 +24,21 @@ import tempfile
 import time
 from pathlib import Path
 
-PLAIN_IMPORT = "import miedx_xl.checking"
+PLAIN_IMPORT = "import miedx_xl.form.check"
 PLAIN_CHECK = (
-    "import sys; from pathlib import Path; from miedx_xl.checking import check_file; "
+    "import sys; from pathlib import Path; from miedx_xl.form.check import check_file; "
     "check_file(Path(sys.argv[1]))"
 )
 ENTRY_IMPORT = "from miedx_xl.startup import start_short_lived as s; s()"
 ENTRY_CHECK = (
     "import sys; from pathlib import Path; from miedx_xl import startup; "
-    "startup.start_short_lived(); from miedx_xl.checking import check_file; "
+    "startup.start_short_lived(); from miedx_xl.form.check import check_file; "
     "check_file(Path(sys.argv[1])); startup.end_short_lived()"
 )
 NO_DEV_TOOLS = "import sys; sys.modules['hypothesis'] = None; "
 """A runtime install: importing hypothesis fails as if it were not installed."""
 ROWS = {
-    "`import miedx_xl.checking` (plain)": PLAIN_IMPORT,
+    "`import miedx_xl.form.check` (plain)": PLAIN_IMPORT,
     "import as an entry point does (`start_short_lived`)": ENTRY_IMPORT,
     "entry-point import, runtime install": NO_DEV_TOOLS + ENTRY_IMPORT,
     "check one filled form (19 measures), plain": PLAIN_CHECK,
@@ -49,9 +49,9 @@ ROWS = {
 
 def make_form(folder: Path) -> Path:
     """The R4 form of the division with the most measures, filled as the division would."""
-    from miedx_xl.forms import fill_form, make_forms
+    from miedx_xl.form.write import fill_form, make_forms
     from miedx_xl.normalize import FiscalYear
-    from miedx_xl.plan import load_plan
+    from miedx_xl.plan.model import load_plan
 
     plan = load_plan()
     key = "スマート改革推進課"
@@ -75,9 +75,9 @@ def cold(codes: dict[str, str], form: Path, runs: int) -> dict[str, float]:
 
 
 def import_breakdown(top: int = 6) -> list[tuple[str, float]]:
-    """The heaviest imports of `miedx_xl.checking` (cumulative seconds)."""
+    """The heaviest imports of `miedx_xl.form.check` (cumulative seconds)."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import miedx_xl.checking"],
+        [sys.executable, "-X", "importtime", "-c", "import miedx_xl.form.check"],
         capture_output=True,
         text=True,
         check=True,

@@ -87,7 +87,7 @@ def form_paths(folder: Path) -> list[Path]:
 def run_ours(n: int, folder: Path, tmp: Path) -> Callable[[], dict[str, Any]]:
     """consolidate + write_master into a fresh archive and master in `tmp`."""
     from miedx_xl.consolidation import consolidate
-    from miedx_xl.master import write_master
+    from miedx_xl.master.write import write_master
 
     plan = synthetic.cached_plan(n)
 
@@ -115,9 +115,9 @@ def run_baseline(n: int, folder: Path, tmp: Path) -> Callable[[], dict[str, Any]
     """pandas + openpyxl read, the same pandera checks per file, concat, to_excel."""
     import pandas as pd
 
-    from miedx_xl.checking import check_sheets
-    from miedx_xl.layout import HEADER_ROW, STATUS_SHEET
-    from miedx_xl.reader import ValueSheets
+    from miedx_xl.form.check import check_sheets
+    from miedx_xl.form.layout import HEADER_ROW, STATUS_SHEET
+    from miedx_xl.form.read import ValueSheets
 
     def work() -> dict[str, Any]:
         findings = 0

@@ -22,9 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from miedx_xl.layout import ASSESSMENTS, TEMPLATE_VERSION, form_file_name
+from miedx_xl.form.layout import ASSESSMENTS, TEMPLATE_VERSION, form_file_name
 from miedx_xl.normalize import FiscalYear
-from miedx_xl.plan import Plan, expand_schedule, load_plan, schedule_column
+from miedx_xl.plan.model import Plan, expand_schedule, load_plan, schedule_column
 
 VERSION = f"v1-{TEMPLATE_VERSION}"
 SEED = 20230410
@@ -281,7 +281,7 @@ _STATE: dict[str, Any] = {}
 
 
 def _write_one(task: tuple[int, Path, Path]) -> float:
-    from miedx_xl.forms import fill_form, write_form
+    from miedx_xl.form.write import fill_form, write_form
 
     i, blank_dir, out_dir = task
     plan: Plan = _STATE["plan"]

@@ -12,31 +12,31 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _API = {
-    "load_plan": "miedx_xl.plan",
-    "Plan": "miedx_xl.plan",
-    "make_forms": "miedx_xl.forms",
-    "check": "miedx_xl.checking",
+    "load_plan": "miedx_xl.plan.model",
+    "Plan": "miedx_xl.plan.model",
+    "make_forms": "miedx_xl.form.write",
+    "check": "miedx_xl.form.check",
     "consolidate": "miedx_xl.consolidation",
-    "write_master": "miedx_xl.master",
-    "read_master_plan": "miedx_xl.master",
-    "write_report": "miedx_xl.master",
+    "write_master": "miedx_xl.master.write",
+    "read_master_plan": "miedx_xl.master.write",
+    "write_report": "miedx_xl.master.write",
     "Finding": "miedx_xl.findings",
     "Report": "miedx_xl.findings",
     "FiscalYear": "miedx_xl.normalize",
-    "write_plan_book": "miedx_xl.planbook",
+    "write_plan_book": "miedx_xl.plan.book",
 }
 
 __all__ = sorted(_API)
 
 if TYPE_CHECKING:
-    from miedx_xl.checking import check
     from miedx_xl.consolidation import consolidate
     from miedx_xl.findings import Finding, Report
-    from miedx_xl.forms import make_forms
-    from miedx_xl.master import read_master_plan, write_master, write_report
+    from miedx_xl.form.check import check
+    from miedx_xl.form.write import make_forms
+    from miedx_xl.master.write import read_master_plan, write_master, write_report
     from miedx_xl.normalize import FiscalYear
-    from miedx_xl.plan import Plan, load_plan
-    from miedx_xl.planbook import write_plan_book
+    from miedx_xl.plan.book import write_plan_book
+    from miedx_xl.plan.model import Plan, load_plan
 
 
 def __getattr__(name: str) -> Any:

@@ -29,11 +29,11 @@ def _fiscal_year(text: str) -> FiscalYear:
 
 def cmd_forms(args: argparse.Namespace) -> int:
     """Write one form per 担当課."""
-    from miedx_xl.forms import make_forms
-    from miedx_xl.plan import load_plan
+    from miedx_xl.form.write import make_forms
+    from miedx_xl.plan.model import load_plan
 
     if args.plan:
-        from miedx_xl.master import read_master_plan
+        from miedx_xl.master.write import read_master_plan
 
         plan = read_master_plan(Path(args.plan))
     else:
@@ -47,15 +47,15 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Check returned forms; print findings; optionally write marked copies."""
-    from miedx_xl.checking import check_file
     from miedx_xl.findings import Report
+    from miedx_xl.form.check import check_file
 
     report = Report()
     for name in args.files:
         result = check_file(Path(name))
         report.extend(result.report)
         if args.mark and result.meta is not None:
-            from miedx_xl.mark import write_marked_copy
+            from miedx_xl.form.mark import write_marked_copy
 
             out = write_marked_copy(Path(name), result.report)
             print(f"チェック結果を書き込んだコピー: {out}", file=sys.stderr)
@@ -72,7 +72,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_consolidate(args: argparse.Namespace) -> int:
     """Consolidate a folder of returned forms into the master workbook."""
     from miedx_xl.consolidation import consolidate
-    from miedx_xl.master import write_master
+    from miedx_xl.master.write import write_master
 
     result = consolidate(
         Path(args.dir),
@@ -89,7 +89,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the PDF of a master workbook."""
-    from miedx_xl.master import write_report
+    from miedx_xl.master.write import write_report
 
     print(write_report(Path(args.master), Path(args.pdf)))
     return 0

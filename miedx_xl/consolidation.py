@@ -13,26 +13,26 @@ from typing import Any
 
 import pandas as pd
 
-from miedx_xl.checking import FormResult, check_loaded
 from miedx_xl.findings import Report, finding
-from miedx_xl.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET
+from miedx_xl.form.check import FormResult, check_loaded
+from miedx_xl.form.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET
+from miedx_xl.form.pool import (
+    LoadedForm,
+    SheetData,
+    archived_path,
+    fields_of,
+    read_forms,
+)
+from miedx_xl.form.read import MAX_BYTES
+from miedx_xl.form.read import saved_time as saved_time
 from miedx_xl.normalize import FiscalYear, is_formula_like, parse_year_month
-from miedx_xl.plan import (
+from miedx_xl.plan.model import (
     Plan,
     assessment_column,
     issues_column,
     load_plan,
     schedule_column,
     status_column,
-)
-from miedx_xl.reader import MAX_BYTES
-from miedx_xl.reader import saved_time as saved_time
-from miedx_xl.readpool import (
-    LoadedForm,
-    SheetData,
-    archived_path,
-    fields_of,
-    read_forms,
 )
 
 STATE_SUBMITTED = "提出済"

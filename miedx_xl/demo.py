@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from miedx_xl.consolidation import Consolidation, consolidate
-from miedx_xl.forms import fill_form, make_forms
-from miedx_xl.layout import form_file_name
+from miedx_xl.form.layout import form_file_name
+from miedx_xl.form.write import fill_form, make_forms
 from miedx_xl.normalize import FiscalYear
-from miedx_xl.plan import Plan, load_plan, status_column
+from miedx_xl.plan.model import Plan, load_plan, status_column
 
 DEMO_FY = FiscalYear(3)
 RPA_MEASURE = 1
@@ -84,8 +84,8 @@ def run_demo(
     now: datetime | None = None,
 ) -> DemoSummary:
     """Forms for R3, filled with the report's content, consolidated into the master (+ PDF)."""
-    from miedx_xl.master import write_master, write_report
-    from miedx_xl.office import OfficeError, soffice_path
+    from miedx_xl.master.write import write_master, write_report
+    from miedx_xl.xlsx.office import OfficeError, soffice_path
 
     plan = load_plan()
     now = now or datetime.now(UTC)

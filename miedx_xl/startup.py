@@ -16,7 +16,7 @@ import gc
 import importlib
 import os
 
-PRELOAD = ("miedx_xl.checking",)
+PRELOAD = ("miedx_xl.form.check",)
 """What every data button and command needs: pandas and pandera come in with it."""
 
 

@@ -18,13 +18,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from miedx_xl.layout import RESULT_HEADER as FORM_RESULT_HEADER
+from miedx_xl.form.layout import RESULT_HEADER as FORM_RESULT_HEADER
 
 if TYPE_CHECKING:
     from xlwings import Book, Range, Sheet
 
-    from miedx_xl.checking import FormResult
     from miedx_xl.findings import Finding
+    from miedx_xl.form.check import FormResult
     from miedx_xl.normalize import FiscalYear
 
 TITLE = "みえDX進捗"
@@ -100,16 +100,16 @@ def _hex(fill: Any) -> str:
 
 def mark_color() -> str:
     """The fill of a marked cell (the same as mark.py's marked copies)."""
-    from miedx_xl.mark import MARK_FILL
+    from miedx_xl.form.mark import MARK_FILL
 
     return _hex(MARK_FILL)
 
 
 def plan_marks(result: FormResult, sheet_names: list[str]) -> list[Mark]:
     """The cells to mark for a checked form, one per cell, messages joined as mark.py does."""
-    from miedx_xl.layout import form_fields
-    from miedx_xl.mark import MARK_AUTHOR, notes_by_cell
-    from miedx_xl.sheets import HEADER_FILL, INPUT_FILL, LOCKED_FILL
+    from miedx_xl.form.layout import form_fields
+    from miedx_xl.form.mark import MARK_AUTHOR, notes_by_cell
+    from miedx_xl.xlsx.sheets import HEADER_FILL, INPUT_FILL, LOCKED_FILL
 
     fields = form_fields(result.meta) if result.meta else {}
     texts = notes_by_cell(result.report, sheet_names)
@@ -131,7 +131,7 @@ def result_rows(
     findings: list[Finding], marked: dict[tuple[str, str], list[str]]
 ) -> list[list[str]]:
     """The チェック結果 rows: mark.py's columns, then the undo record of the finding's cell."""
-    from miedx_xl.mark import result_row
+    from miedx_xl.form.mark import result_row
 
     rows = []
     for f in findings:
@@ -175,7 +175,7 @@ def _note_text(cell: Range) -> str:
 
 def apply_marks(book: Book, marks: list[Mark]) -> dict[tuple[str, str], list[str]]:
     """Fill each cell red with a note; return the undo record by (sheet, cell)."""
-    from miedx_xl.mark import MARK_AUTHOR
+    from miedx_xl.form.mark import MARK_AUTHOR
 
     red = mark_color()
     record = {}
@@ -199,8 +199,8 @@ def write_results(
     book: Book, findings: list[Finding], record: dict[tuple[str, str], list[str]]
 ) -> Sheet:
     """Add the チェック結果 sheet in front, with one row per finding, and activate it."""
-    from miedx_xl.layout import RESULT_SHEET
-    from miedx_xl.sheets import HEADER_FILL
+    from miedx_xl.form.layout import RESULT_SHEET
+    from miedx_xl.xlsx.sheets import HEADER_FILL
 
     sheet = book.sheets.add(RESULT_SHEET, before=book.sheets[0])
     rows = result_rows(findings, record) or [[NO_FINDINGS] + [""] * (len(RESULT_HEADER) - 1)]
@@ -220,7 +220,7 @@ def write_results(
 
 def remove_marks(book: Book) -> int | None:
     """Undo the marks listed on the チェック結果 sheet and delete it; None if there is none."""
-    from miedx_xl.layout import RESULT_SHEET
+    from miedx_xl.form.layout import RESULT_SHEET
 
     names = [str(s.name) for s in book.sheets]
     if RESULT_SHEET not in names:
@@ -248,7 +248,7 @@ def remove_marks(book: Book) -> int | None:
 
 def xl_check(book: Book) -> None:
     """入力チェック: check the live values, mark the cells, list findings, show the counts."""
-    from miedx_xl.checking import check_sheets
+    from miedx_xl.form.check import check_sheets
 
     live = LiveSheets(book)
     result = check_sheets(Path(book.fullname), live)
@@ -334,7 +334,7 @@ def default_settings(book: Book, today: date | None = None) -> dict[str, str]:
 
 def ensure_settings(book: Book) -> tuple[Sheet, bool]:
     """The 設定 sheet, created with defaults when missing; True when just created."""
-    from miedx_xl.sheets import HEADER_FILL
+    from miedx_xl.xlsx.sheets import HEADER_FILL
 
     if SETTINGS_SHEET in [str(s.name) for s in book.sheets]:
         return book.sheets[SETTINGS_SHEET], False
@@ -403,9 +403,9 @@ def open_in_excel(book: Book, path: Path) -> None:
 
 def xl_forms(book: Book) -> None:
     """様式作成: write one form per 担当課 for the fiscal year of the 設定 sheet."""
-    from miedx_xl.forms import make_forms
-    from miedx_xl.master import read_master_plan
-    from miedx_xl.plan import load_plan
+    from miedx_xl.form.write import make_forms
+    from miedx_xl.master.write import read_master_plan
+    from miedx_xl.plan.model import load_plan
 
     settings = settings_or_explain(book)
     if settings is None:
@@ -423,7 +423,7 @@ def xl_forms(book: Book) -> None:
 def xl_consolidate(book: Book) -> None:
     """取りまとめ: consolidate the 提出フォルダ and write the master workbook, then open it."""
     from miedx_xl.consolidation import consolidate
-    from miedx_xl.master import write_master
+    from miedx_xl.master.write import write_master
 
     settings = settings_or_explain(book)
     if settings is None:
@@ -450,7 +450,7 @@ def xl_consolidate(book: Book) -> None:
 
 def xl_pdf(book: Book) -> None:
     """PDF出力: write the PDF of the master workbook of the 設定 sheet."""
-    from miedx_xl.master import write_report
+    from miedx_xl.master.write import write_report
 
     settings = settings_or_explain(book)
     if settings is None:
@@ -514,8 +514,8 @@ def write_log(button_id: str, exc: BaseException) -> Path | None:
 
 def error_text(exc: BaseException, log: Path | None) -> str:
     """A short Japanese message for an exception (details stay in the log)."""
-    from miedx_xl.master import MasterError
-    from miedx_xl.office import OfficeError
+    from miedx_xl.master.write import MasterError
+    from miedx_xl.xlsx.office import OfficeError
 
     if isinstance(exc, XlError | OfficeError | MasterError):
         return str(exc)

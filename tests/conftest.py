@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from miedx_xl.forms import fill_form, make_forms
+from miedx_xl.form.write import fill_form, make_forms
 from miedx_xl.normalize import FiscalYear
-from miedx_xl.plan import Plan, load_plan
+from miedx_xl.plan.model import Plan, load_plan
 
 R4 = FiscalYear(4)
 FIXED_TIME = datetime(2023, 4, 10, 9, 0, tzinfo=UTC)

@@ -11,10 +11,10 @@ from tests.conftest import R4
 
 
 def test_public_functions_are_the_library_ones() -> None:
-    from miedx_xl.checking import check
     from miedx_xl.consolidation import consolidate
-    from miedx_xl.forms import make_forms
-    from miedx_xl.master import write_master
+    from miedx_xl.form.check import check
+    from miedx_xl.form.write import make_forms
+    from miedx_xl.master.write import write_master
 
     assert miedx_xl.make_forms is make_forms
     assert miedx_xl.check is check

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from miedx_xl.cli import main
-from miedx_xl.mark import MARK_AUTHOR, marked_path
+from miedx_xl.form.mark import MARK_AUTHOR, marked_path
 
 KEYS = {"code", "severity", "file", "sheet", "cell", "message_ja", "message_en"}
 

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from miedx_xl.consolidation import consolidate, saved_time
-from miedx_xl.plan import Plan
+from miedx_xl.plan.model import Plan
 from tests.conftest import FIXED_TIME, R4
 
 SMART, BIZ, STRATEGY = "スマート改革推進課", "デジタル事業推進課", "デジタル戦略企画課"
@@ -175,7 +175,7 @@ def test_missing_folder_is_a_usage_error(plan: Plan, tmp_path: Path) -> None:
 
 def test_master_of_the_troubled_run(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The master shows each division's state, every finding, and keeps formula text as text."""
-    from miedx_xl.master import write_master
+    from miedx_xl.master.write import write_master
 
     path = write_master(run, tmp_path / "進捗管理表_R4.xlsx")
     wb = load_workbook(path)

@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from miedx_xl.cli import main
 from miedx_xl.consolidation import consolidate
 from miedx_xl.demo import DemoSummary, run_demo
-from miedx_xl.forms import fill_form, make_forms
-from miedx_xl.master import read_master_plan, write_master
-from miedx_xl.plan import Plan
+from miedx_xl.form.write import fill_form, make_forms
+from miedx_xl.master.write import read_master_plan, write_master
+from miedx_xl.plan.model import Plan
 from tests.conftest import FIXED_TIME, R4, require_soffice
 
 

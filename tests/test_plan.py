@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from miedx_xl.normalize import FiscalYear
-from miedx_xl.plan import MEASURE_COLUMNS, Plan, expand_schedule
+from miedx_xl.plan.model import MEASURE_COLUMNS, Plan, expand_schedule
 
 SEED = Path(__file__).resolve().parent / "data" / "source_report_R3.txt"
 """The source report's text, kept in the repository (origin in tests/data/README.md)."""

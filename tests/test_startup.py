@@ -10,7 +10,7 @@ CODE = """
 import gc, sys
 from miedx_xl.startup import end_short_lived, start_short_lived
 start_short_lived()
-assert "pandas" in sys.modules and "pandera" in sys.modules and "miedx_xl.checking" in sys.modules
+assert "pandas" in sys.modules and "pandera" in sys.modules and "miedx_xl.form.check" in sys.modules
 assert gc.isenabled()
 frozen = gc.get_freeze_count()
 end_short_lived()

@@ -22,12 +22,12 @@ import python_calamine as pc
 from openpyxl import Workbook, load_workbook
 
 from miedx_xl import xl
-from miedx_xl.checking import check_file
-from miedx_xl.layout import RESULT_SHEET
-from miedx_xl.mark import MARK_AUTHOR, SEVERITY_JA
+from miedx_xl.form.check import check_file
+from miedx_xl.form.layout import RESULT_SHEET
+from miedx_xl.form.mark import MARK_AUTHOR, SEVERITY_JA
+from miedx_xl.form.read import column_letter
 from miedx_xl.normalize import FiscalYear
-from miedx_xl.plan import Plan
-from miedx_xl.reader import column_letter
+from miedx_xl.plan.model import Plan
 from tests.conftest import require_soffice
 
 STATUS = "取組状況"
@@ -418,7 +418,7 @@ def test_forms_from_last_years_master(
     xw: ModuleType, plan: Plan, filled: Callable[..., Path], tmp_path: Path
 ) -> None:
     from miedx_xl.consolidation import consolidate
-    from miedx_xl.master import write_master
+    from miedx_xl.master.write import write_master
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()

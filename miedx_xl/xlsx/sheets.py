@@ -17,9 +17,9 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from miedx_xl import grid
-from miedx_xl.grid import Grid
 from miedx_xl.normalize import is_formula_like
+from miedx_xl.xlsx import grid
+from miedx_xl.xlsx.grid import Grid
 
 FONT_NAME = "Yu Gothic"
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from miedx_xl.plan import Plan, schedule_column, status_column
-from miedx_xl.sheets import landscape_a4, save_atomic, write_table
+from miedx_xl.plan.model import Plan, schedule_column, status_column
+from miedx_xl.xlsx.sheets import landscape_a4, save_atomic, write_table
 
 
 def policy_text(policy: tuple[int, ...]) -> str:

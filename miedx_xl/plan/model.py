@@ -1,4 +1,4 @@
-"""The plan model and the built-in R3 plan (package data in miedx_xl/data/*.toml)."""
+"""The plan model and the built-in R3 plan (package data in miedx_xl/plan/data/*.toml)."""
 
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ class Plan:
 
 
 def _read_toml(name: str) -> dict[str, Any]:
-    ref = resources.files("miedx_xl") / "data" / name
+    ref = resources.files("miedx_xl.plan") / "data" / name
     with ref.open("rb") as fh:
         return tomllib.load(fh)
 
@@ -267,7 +267,7 @@ def _builtin() -> Plan:
         rpa_totals={k: v for k, v in rpa.items() if k != "task"},
         division_names=names,
     )
-    from miedx_xl.schema import validate_plan
+    from miedx_xl.plan.schema import validate_plan
 
     validate_plan(plan)
     return plan

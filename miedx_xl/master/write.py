@@ -29,7 +29,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from miedx_xl.charts import CHART_HEIGHT_CM, Block, bar_chart, line_chart
 from miedx_xl.consolidation import (
     STATE_DUPLICATE,
     STATE_MISSING,
@@ -37,12 +36,11 @@ from miedx_xl.consolidation import (
     STATE_SUBMITTED,
     Consolidation,
 )
-from miedx_xl.grid import Grid
-from miedx_xl.layout import ASSESSMENTS
-from miedx_xl.mark import SEVERITY_JA
+from miedx_xl.form.layout import ASSESSMENTS
+from miedx_xl.form.mark import SEVERITY_JA
 from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year, parse_number
-from miedx_xl.office import convert
-from miedx_xl.plan import (
+from miedx_xl.plan.book import policy_text
+from miedx_xl.plan.model import (
     ACTOR_HEADINGS,
     Plan,
     PlanError,
@@ -54,8 +52,10 @@ from miedx_xl.plan import (
     schedule_column,
     status_column,
 )
-from miedx_xl.planbook import policy_text
-from miedx_xl.sheets import (
+from miedx_xl.xlsx.charts import CHART_HEIGHT_CM, Block, bar_chart, line_chart
+from miedx_xl.xlsx.grid import Grid
+from miedx_xl.xlsx.office import convert
+from miedx_xl.xlsx.sheets import (
     BOX,
     FONT_NAME,
     HEADER_FILL,
@@ -870,7 +870,7 @@ def read_master_plan(path: Path) -> Plan:
         measures=_read_measures(rows(PROGRESS_SHEET), base, fy),
         indicators=_read_indicators(rows(INDICATOR_SHEET), base),
     )
-    from miedx_xl.schema import validate_plan
+    from miedx_xl.plan.schema import validate_plan
 
     try:
         validate_plan(plan)

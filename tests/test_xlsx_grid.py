@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from miedx_xl.grid import (
+from miedx_xl.xlsx.grid import (
     EXCEL_MAX_TEXT,
     MAX_HEIGHT,
     Grid,
@@ -23,8 +23,8 @@ from miedx_xl.grid import (
     text_height,
     xml_text,
 )
-from miedx_xl.office import convert
-from miedx_xl.sheets import put
+from miedx_xl.xlsx.office import convert
+from miedx_xl.xlsx.sheets import put
 from tests.conftest import require_soffice
 
 TEXTS = [

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from miedx_xl.checking import check, check_file, check_files
-from miedx_xl.plan import Plan
+from miedx_xl.form.check import check, check_file, check_files
+from miedx_xl.plan.model import Plan
 
 STATUS = "取組状況"
 SMART = "スマート改革推進課"  # its R4 form: NO 1 on row 4, NO 2 on row 5, ...

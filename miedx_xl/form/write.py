@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from miedx_xl.layout import (
+from miedx_xl.form.layout import (
     GUIDE_SHEET,
     INDICATOR_SHEET,
     META_SHEET,
@@ -33,9 +33,9 @@ from miedx_xl.layout import (
     status_fields,
 )
 from miedx_xl.normalize import FiscalYear
-from miedx_xl.plan import Plan, schedule_column
-from miedx_xl.planbook import policy_text
-from miedx_xl.sheets import (
+from miedx_xl.plan.book import policy_text
+from miedx_xl.plan.model import Plan, schedule_column
+from miedx_xl.xlsx.sheets import (
     BODY_FONT,
     BOX,
     HEADER_FILL,
@@ -380,7 +380,7 @@ def fill_form(
     """
     from openpyxl import load_workbook
 
-    from miedx_xl.reader import open_book, read_meta
+    from miedx_xl.form.read import open_book, read_meta
 
     book = open_book(path)
     loaded = read_meta(book.workbook) if book.workbook is not None else None
@@ -409,7 +409,7 @@ def fill_form(
 
 
 def _header_columns(ws: Worksheet, fields: Sequence[Field]) -> dict[str, int]:
-    from miedx_xl.layout import HEADER_ROW, label_key
+    from miedx_xl.form.layout import HEADER_ROW, label_key
 
     by_label = {f.match: f.key for f in fields}
     cols = {}

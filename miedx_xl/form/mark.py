@@ -11,8 +11,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook import Workbook
 
 from miedx_xl.findings import Finding
-from miedx_xl.layout import FORM_SHEETS, RESULT_HEADER, RESULT_SHEET
-from miedx_xl.sheets import INPUT_FILL, LOCKED_FILL, put, save_atomic, write_table
+from miedx_xl.form.layout import FORM_SHEETS, RESULT_HEADER, RESULT_SHEET
+from miedx_xl.xlsx.sheets import INPUT_FILL, LOCKED_FILL, put, save_atomic, write_table
 
 MARK_AUTHOR = "miedx_xl 入力チェック"
 MARK_FILL = PatternFill("solid", fgColor="FF9999")

@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from miedx_xl import readpool
-from miedx_xl.checking import check_files
 from miedx_xl.consolidation import Consolidation, consolidate
-from miedx_xl.plan import Plan
-from miedx_xl.readpool import LoadedForm, read_forms
+from miedx_xl.form import pool as readpool
+from miedx_xl.form.check import check_files
+from miedx_xl.form.pool import LoadedForm, read_forms
+from miedx_xl.plan.model import Plan
 from tests.conftest import FIXED_TIME, R4
 
 SMART, BIZ, STRATEGY = "スマート改革推進課", "デジタル事業推進課", "デジタル戦略企画課"
@@ -247,7 +247,7 @@ def test_a_worker_that_dies_leaves_its_files_to_this_process(
 DIE_IN_A_WORKER = """
 import os, sys
 from pathlib import Path
-from miedx_xl import readpool
+from miedx_xl.form import pool as readpool
 parent, real = os.getpid(), readpool.read_file
 def read_file(task):
     if os.getpid() != parent and task[0].name == "f0001.xlsx":
@@ -283,7 +283,7 @@ def test_a_dead_worker_while_this_process_reads_too_does_not_hang_the_exit(
 
 def test_worker_module_imports_no_pandas() -> None:
     code = (
-        "import sys, miedx_xl.readpool; "
+        "import sys, miedx_xl.form.pool; "
         "print(sorted(m for m in ('pandas', 'pandera', 'numpy') if m in sys.modules))"
     )
     out = subprocess.run(

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from miedx_xl.findings import Finding, finding
-from miedx_xl.layout import (
+from miedx_xl.form.layout import (
     INDICATOR_SHEET,
     STATUS_SHEET,
     TEMPLATE_VERSION,
@@ -28,8 +28,8 @@ from miedx_xl.layout import (
     FormMeta,
     form_fields,
 )
+from miedx_xl.form.read import MAX_BYTES, Sheets, open_book, read_meta, read_table, saved_time
 from miedx_xl.normalize import nfkc, parse_fiscal_year, parse_number
-from miedx_xl.reader import MAX_BYTES, Sheets, open_book, read_meta, read_table, saved_time
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from miedx_xl.checking import check_file
-from miedx_xl.forms import fill_form
-from miedx_xl.layout import META_SHEET, form_file_name
-from miedx_xl.office import convert
-from miedx_xl.plan import Plan
+from miedx_xl.form.check import check_file
+from miedx_xl.form.layout import META_SHEET, form_file_name
+from miedx_xl.form.write import fill_form
+from miedx_xl.plan.model import Plan
+from miedx_xl.xlsx.office import convert
 from tests.conftest import R4, require_soffice
 
 SMART = "スマート改革推進課"

@@ -17,7 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from miedx_xl.findings import Report, finding
-from miedx_xl.layout import (
+from miedx_xl.form.layout import (
     INDICATOR_SHEET,
     RPA_SHEET,
     STATUS_SHEET,
@@ -25,9 +25,9 @@ from miedx_xl.layout import (
     FormMeta,
     parse_ranges,
 )
+from miedx_xl.form.pool import LoadedForm, SheetData, cell_text, fields_of, load_form, read_forms
+from miedx_xl.form.read import MAX_BYTES, Sheets
 from miedx_xl.normalize import FiscalYear, parse_fiscal_year, parse_year_month
-from miedx_xl.reader import MAX_BYTES, Sheets
-from miedx_xl.readpool import LoadedForm, SheetData, cell_text, fields_of, load_form, read_forms
 
 NOT_NULL = "not_nullable"
 OWN_KEY = 1_000_000

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from miedx_xl.forms import form_meta
-from miedx_xl.layout import FormMeta, number_ranges, parse_ranges
-from miedx_xl.plan import Plan
+from miedx_xl.form.layout import FormMeta, number_ranges, parse_ranges
+from miedx_xl.form.write import form_meta
+from miedx_xl.plan.model import Plan
 from tests.conftest import FIXED_TIME, R4
 
 

@@ -16,8 +16,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from miedx_xl.consolidation import Consolidation, Submission
 from miedx_xl.findings import Report, finding
-from miedx_xl.forms import make_forms
-from miedx_xl.master import (
+from miedx_xl.form.write import make_forms
+from miedx_xl.master.write import (
     FINDING_SHEET,
     INDICATOR_SHEET,
     MASTER_SHEETS,
@@ -31,7 +31,7 @@ from miedx_xl.master import (
     write_report,
 )
 from miedx_xl.normalize import FiscalYear
-from miedx_xl.plan import Plan, load_plan
+from miedx_xl.plan.model import Plan, load_plan
 from tests.conftest import R4, require_soffice
 
 R3 = FiscalYear(3)

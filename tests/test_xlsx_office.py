@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath, PureWindowsPath
 
-from miedx_xl.office import profile_uri
+from miedx_xl.xlsx.office import profile_uri
 
 
 def test_profile_uri_of_a_windows_path() -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandera.pandas as pa
 
 if TYPE_CHECKING:
-    from miedx_xl.plan import Plan
+    from miedx_xl.plan.model import Plan
 
 
 def _measures_schema(plan: Plan) -> pa.DataFrameSchema:
@@ -57,7 +57,7 @@ _INDICATORS = pa.DataFrameSchema(
 
 def validate_plan(plan: Plan) -> None:
     """Check the plan's tables; raise PlanError listing every failure."""
-    from miedx_xl.plan import PlanError
+    from miedx_xl.plan.model import PlanError
 
     problems: list[str] = []
     for label, schema, frame in (

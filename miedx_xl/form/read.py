@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import python_calamine as pc
 
 from miedx_xl.findings import Finding, finding
-from miedx_xl.layout import META_SHEET, Field, FormMeta, label_key
+from miedx_xl.form.layout import META_SHEET, Field, FormMeta, label_key
 
 MAX_BYTES = 20 * 1024 * 1024
 """Files larger than this are refused unread (configurable per call)."""

@@ -1,0 +1,1 @@
+"""The master workbook: writing it from a consolidation, reading it back as a plan."""
