@@ -18,8 +18,8 @@ _API = {
     "check": "miedx_xl.form.check",
     "consolidate": "miedx_xl.consolidation",
     "write_master": "miedx_xl.master.write",
-    "read_master_plan": "miedx_xl.master.write",
-    "write_report": "miedx_xl.master.write",
+    "read_master_plan": "miedx_xl.master.read",
+    "write_report": "miedx_xl.report",
     "Finding": "miedx_xl.findings",
     "Report": "miedx_xl.findings",
     "FiscalYear": "miedx_xl.normalize",
@@ -33,10 +33,12 @@ if TYPE_CHECKING:
     from miedx_xl.findings import Finding, Report
     from miedx_xl.form.check import check
     from miedx_xl.form.write import make_forms
-    from miedx_xl.master.write import read_master_plan, write_master, write_report
+    from miedx_xl.master.read import read_master_plan
+    from miedx_xl.master.write import write_master
     from miedx_xl.normalize import FiscalYear
     from miedx_xl.plan.book import write_plan_book
     from miedx_xl.plan.model import Plan, load_plan
+    from miedx_xl.report import write_report
 
 
 def __getattr__(name: str) -> Any:

@@ -19,6 +19,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from miedx_xl.errors import AddinError
+
 ADDIN_NAME = "miedx.xlam"
 PROJECT_NAME = "miedx"
 """The xlwings PROJECT_NAME: the add-in reads `%USERPROFILE%\\.miedx\\miedx.conf`."""
@@ -51,10 +53,6 @@ WINDOWS_ONLY = (
     "この PC（{system}）では「miedx-xl addin build」で miedx.xlam を作り、"
     "Windows の PC で「miedx-xl addin install」を実行してください。"
 )
-
-
-class AddinError(RuntimeError):
-    """The add-in cannot be built or installed; the message says why, in Japanese."""
 
 
 @dataclass(frozen=True)

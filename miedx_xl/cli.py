@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from miedx_xl.errors import MiedxError, message_ja
 from miedx_xl.normalize import FiscalYear, parse_fiscal_year
 from miedx_xl.startup import end_short_lived, start_short_lived
 
@@ -29,16 +30,10 @@ def _fiscal_year(text: str) -> FiscalYear:
 
 def cmd_forms(args: argparse.Namespace) -> int:
     """Write one form per 担当課."""
-    from miedx_xl.form.write import make_forms
-    from miedx_xl.plan.model import load_plan
+    from miedx_xl.cycle import open_year
 
-    if args.plan:
-        from miedx_xl.master.write import read_master_plan
-
-        plan = read_master_plan(Path(args.plan))
-    else:
-        plan = load_plan()
-    paths = make_forms(plan, args.fy, Path(args.out), progress=_progress("様式作成"))
+    plan_from = Path(args.plan) if args.plan else None
+    paths = open_year(args.fy, Path(args.out), plan_from, progress=_progress("様式作成"))
     for p in paths:
         print(p)
     print(f"{args.fy.label_ja()} の様式を {len(paths)} 件作成しました。", file=sys.stderr)
@@ -47,18 +42,11 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Check returned forms; print findings; optionally write marked copies."""
-    from miedx_xl.findings import Report
-    from miedx_xl.form.check import check_file
+    from miedx_xl.cycle import check_paths
 
-    report = Report()
-    for name in args.files:
-        result = check_file(Path(name))
-        report.extend(result.report)
-        if args.mark and result.meta is not None:
-            from miedx_xl.form.mark import write_marked_copy
-
-            out = write_marked_copy(Path(name), result.report)
-            print(f"チェック結果を書き込んだコピー: {out}", file=sys.stderr)
+    report, marked = check_paths([Path(name) for name in args.files], mark=args.mark)
+    for out in marked:
+        print(f"チェック結果を書き込んだコピー: {out}", file=sys.stderr)
     if args.format == "json":
         print(report.to_json())
     else:
@@ -71,17 +59,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     """Consolidate a folder of returned forms into the master workbook."""
-    from miedx_xl.consolidation import consolidate
-    from miedx_xl.master.write import write_master
+    from miedx_xl.cycle import close_year
 
-    result = consolidate(
+    result, out = close_year(
         Path(args.dir),
         args.fy,
+        Path(args.out),
         archive=Path(args.archive) if args.archive else None,
         max_bytes=int(args.max_mb * 1024 * 1024),
         progress=_progress("取りまとめ"),
     )
-    out = write_master(result, Path(args.out))
     print(result.summary_ja())
     print(f"取りまとめ表: {out}")
     return 0 if result.report.valid else 1
@@ -89,7 +76,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the PDF of a master workbook."""
-    from miedx_xl.master.write import write_report
+    from miedx_xl.report import write_report
 
     print(write_report(Path(args.master), Path(args.pdf)))
     return 0
@@ -201,8 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except (OSError, ValueError, RuntimeError) as exc:
-        print(f"miedx-xl: エラー: {exc}", file=sys.stderr)
+    except (MiedxError, OSError) as exc:  # a step that cannot go on; anything else is a bug
+        print(f"miedx-xl: エラー: {message_ja(exc)}", file=sys.stderr)
         return 2
     finally:
         if short_lived:

@@ -3,6 +3,7 @@ archived, a ledger row per file, and a finding for every file that could not be 
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -25,7 +26,7 @@ from miedx_xl.form.pool import (
 )
 from miedx_xl.form.read import MAX_BYTES
 from miedx_xl.form.read import saved_time as saved_time
-from miedx_xl.normalize import FiscalYear, is_formula_like, parse_year_month
+from miedx_xl.normalize import FiscalYear, cell_text, is_formula_like, parse_year_month
 from miedx_xl.plan.model import (
     Plan,
     assessment_column,
@@ -134,7 +135,7 @@ def consolidate(
     """Read, check, archive and merge every returned form in `folder` for fiscal year `fy`."""
     plan = plan or load_plan()
     if not folder.is_dir():
-        raise NotADirectoryError(f"フォルダが見つかりません: {folder}")
+        raise NotADirectoryError(errno.ENOTDIR, "フォルダが見つかりません", str(folder))
     archive = archive or default_archive(folder)
     run_at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     report = Report()
@@ -342,7 +343,7 @@ def _follow_originals(
             continue
         for col in columns:
             mine: Any = measures.at[idx, col]
-            if _blank(mine) or mine == before.at[src, col]:
+            if cell_text(mine) == "" or mine == before.at[src, col]:
                 new: Any = originals.at[src, col]
                 measures.at[idx, col] = new
 
@@ -410,10 +411,6 @@ def _put_indicators(
     order = out["id"].map(first).astype(int) * 1000 + out["fy"].str[1:].astype(int)
     result: pd.DataFrame = out.iloc[order.argsort(kind="stable")].reset_index(drop=True)
     return result
-
-
-def _blank(value: Any) -> bool:
-    return value is None or value == "" or (isinstance(value, float) and value != value)
 
 
 def _empty_rpa() -> pd.DataFrame:

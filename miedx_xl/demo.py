@@ -84,8 +84,10 @@ def run_demo(
     now: datetime | None = None,
 ) -> DemoSummary:
     """Forms for R3, filled with the report's content, consolidated into the master (+ PDF)."""
-    from miedx_xl.master.write import write_master, write_report
-    from miedx_xl.xlsx.office import OfficeError, soffice_path
+    from miedx_xl.errors import OfficeError
+    from miedx_xl.master.write import write_master
+    from miedx_xl.report import write_report
+    from miedx_xl.xlsx.office import soffice_path
 
     plan = load_plan()
     now = now or datetime.now(UTC)

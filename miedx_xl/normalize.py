@@ -70,18 +70,41 @@ def is_formula_like(text: str) -> bool:
     return unicodedata.normalize("NFKC", text[:1])[:1] in ("=", "+", "-", "@")
 
 
-# --------------------------------------------------------------------------- shared input checks
-
-_EMPTY = "空欄です"
+# --------------------------------------------------------------------------- cell values
 
 
-def _is_blank(value: object) -> bool:
+def is_blank(value: object) -> bool:
     """None, NaN, pandas' NA / NaT (empty cells) or a string of only whitespace."""
     if value is None or type(value).__name__ in ("NAType", "NaTType"):
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
     return isinstance(value, str) and not value.strip()
+
+
+def is_number(value: object) -> bool:
+    """An int or float cell value (not a bool)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def cell_text(value: object) -> str:
+    """A cell value as text: '' for an empty cell (None, NaN, pandas' NA), integral floats
+    without '.0' (python-calamine reads 12 as 12.0), text as typed with CRLF as LF."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n")
+    return str(value)
+
+
+# --------------------------------------------------------------------------- shared input checks
+
+_EMPTY = "空欄です"
 
 
 def _compact(text: str) -> str:
@@ -172,7 +195,7 @@ def parse_fiscal_year(value: object) -> Parsed[FiscalYear]:
     """Read a fiscal year: R3, 令和3年度, 令和元年度, 2021年度, FY2021, 2021, 2021.0 ..."""
     if isinstance(value, FiscalYear):
         return _ok(value)
-    if _is_blank(value):
+    if is_blank(value):
         return _fail(_EMPTY)
     if not isinstance(value, str):
         number = _whole_number(value)
@@ -255,7 +278,7 @@ def parse_year_month(value: object) -> Parsed[YearMonth]:
     """Read a month: R3年8月, R4.3月時点, 令和元年5月, 2022年3月, 2022-03, 2022/3, a date ..."""
     if isinstance(value, YearMonth):
         return _ok(value)
-    if _is_blank(value):
+    if is_blank(value):
         return _fail(_EMPTY)
     if isinstance(value, datetime.date):
         # Guard against date look-alikes (pandas.NaT is a datetime whose year is NaN).
@@ -316,7 +339,7 @@ def parse_number(value: object) -> Parsed[Number]:
     """Read a number: 1234, "１，２３４", "2,681時間", "４４．８％", "約7,000", "△5" ..."""
     if isinstance(value, Number):
         return _ok(value)
-    if _is_blank(value):
+    if is_blank(value):
         return _fail(_EMPTY)
     if not isinstance(value, str):
         number = _whole_number(value)

@@ -15,6 +15,7 @@ from defusedxml import ElementTree
 from pyopenvba import ExcelFile
 
 from miedx_xl import addin, xl
+from miedx_xl.errors import AddinError
 
 with warnings.catch_warnings():  # oletools 0.60 uses pyparsing names deprecated since 3.0
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -152,7 +153,7 @@ def test_non_ascii_vba_is_refused(tmp_path: Path) -> None:
     shutil.copytree(addin.macros_dir(), macros)
     bas = macros / "MiedxRibbon.bas"
     bas.write_text(bas.read_text(encoding="ascii") + "' 入力チェック\r\n", encoding="utf-8")
-    with pytest.raises(addin.AddinError, match="ASCII"):
+    with pytest.raises(AddinError, match="ASCII"):
         addin.build_addin(tmp_path / "x.xlam", macros)
     assert not (tmp_path / "x.xlam").exists()
 
@@ -167,7 +168,7 @@ def test_macros_are_ascii_and_the_ribbon_is_utf8() -> None:
 
 
 def test_install_needs_windows() -> None:
-    with pytest.raises(addin.AddinError, match="Windows 版の Excel が必要"):
+    with pytest.raises(AddinError, match="Windows 版の Excel が必要"):
         addin.install_addin(platform="linux")
 
 

@@ -12,7 +12,8 @@ from miedx_xl.cli import main
 from miedx_xl.consolidation import consolidate
 from miedx_xl.demo import DemoSummary, run_demo
 from miedx_xl.form.write import fill_form, make_forms
-from miedx_xl.master.write import read_master_plan, write_master
+from miedx_xl.master.read import read_master_plan
+from miedx_xl.master.write import write_master
 from miedx_xl.plan.model import Plan
 from tests.conftest import FIXED_TIME, R4, require_soffice
 

@@ -15,8 +15,10 @@ from openpyxl.chart import BarChart, LineChart
 from openpyxl.worksheet.worksheet import Worksheet
 
 from miedx_xl.consolidation import Consolidation, Submission
+from miedx_xl.errors import MasterError
 from miedx_xl.findings import Report, finding
 from miedx_xl.form.write import make_forms
+from miedx_xl.master.read import read_master_plan
 from miedx_xl.master.write import (
     FINDING_SHEET,
     INDICATOR_SHEET,
@@ -24,14 +26,12 @@ from miedx_xl.master.write import (
     PROGRESS_SHEET,
     SUBMISSION_SHEET,
     SUMMARY_SHEET,
-    MasterError,
     percent_reduction,
-    read_master_plan,
     write_master,
-    write_report,
 )
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan.model import Plan, load_plan
+from miedx_xl.report import write_report
 from tests.conftest import R4, require_soffice
 
 R3 = FiscalYear(3)

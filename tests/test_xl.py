@@ -24,10 +24,12 @@ from openpyxl import Workbook, load_workbook
 from miedx_xl import xl
 from miedx_xl.form.check import check_file
 from miedx_xl.form.layout import RESULT_SHEET
+from miedx_xl.form.live import NO_FINDINGS, NOTE_OURS, RESULT_HEADER
 from miedx_xl.form.mark import MARK_AUTHOR, SEVERITY_JA
 from miedx_xl.form.read import column_letter
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan.model import Plan
+from miedx_xl.settings import SETTING_ROWS, SETTINGS_SHEET
 from tests.conftest import require_soffice
 
 STATUS = "取組状況"
@@ -192,14 +194,14 @@ def test_check_marks_exactly_the_cells_the_command_line_names(
     (written,) = [a for s, a in funcs(actions, "setValues", names) if s == RESULT_SHEET]
     assert cell(written) == "A1"
     header, *rows = written["values"]
-    assert header == xl.RESULT_HEADER
+    assert header == RESULT_HEADER
     assert [r[:6] for r in rows] == [
         [SEVERITY_JA[f.severity], f.code, f.sheet, f.cell, f.message_ja, f.message_en]
         for f in expected
     ]
     undo = {(r[2], r[3]): r[6:] for r in rows}
-    assert undo[(STATUS, "E4")] == [GREY, xl.NOTE_OURS]  # 取組内容 is locked
-    assert undo[(STATUS, "K4")] == [WHITE, xl.NOTE_OURS]  # 自己評価 is an input
+    assert undo[(STATUS, "E4")] == [GREY, NOTE_OURS]  # 取組内容 is locked
+    assert undo[(STATUS, "K4")] == [WHITE, NOTE_OURS]  # 自己評価 is an input
     links = {cell(a): a["args"][0] for s, a in funcs(actions, "addHyperlink", names)}
     assert links == {f"D{i}": f"#'{f.sheet}'!{f.cell}" for i, f in enumerate(expected, start=2)}
     ((text, title, _, mode, _),) = alerts(actions)
@@ -230,7 +232,7 @@ def test_check_of_a_clean_form_says_so(xw: ModuleType, filled: Callable[..., Pat
     actions = run(xw, "check", payload)
     assert not [a for a in actions if a["func"] == "addNote" or a["args"] == [RED]]
     (written,) = [a for s, a in funcs(actions, "setValues", names_of(payload)) if s == RESULT_SHEET]
-    assert written["values"][1][0] == xl.NO_FINDINGS
+    assert written["values"][1][0] == NO_FINDINGS
     assert "エラー 0 件、警告 0 件、情報 0 件" in alerts(actions)[0][0]
 
 
@@ -323,7 +325,7 @@ def settings_payload(rows: list[list[Any]]) -> dict[str, Any]:
         "version": "0.37.8",
         "book": {"name": "事務局.xlsx", "active_sheet_index": 0, "selection": "A1"},
         "names": [],
-        "sheets": [sheet_payload("Sheet1", [[""]]), sheet_payload(xl.SETTINGS_SHEET, rows)],
+        "sheets": [sheet_payload("Sheet1", [[""]]), sheet_payload(SETTINGS_SHEET, rows)],
     }
 
 
@@ -343,10 +345,10 @@ def test_settings_creates_the_sheet_with_defaults(xw: ModuleType) -> None:
     payload = settings_payload([])
     payload["sheets"].pop()
     actions = run(xw, "settings", payload)
-    assert [a["args"] for a in actions if a["func"] == "addSheet"] == [[1, xl.SETTINGS_SHEET]]
-    (written,) = [a for s, a in funcs(actions, "setValues", ["Sheet1"]) if s == xl.SETTINGS_SHEET]
+    assert [a["args"] for a in actions if a["func"] == "addSheet"] == [[1, SETTINGS_SHEET]]
+    (written,) = [a for s, a in funcs(actions, "setValues", ["Sheet1"]) if s == SETTINGS_SHEET]
     labels = [row[0] for row in written["values"][1:]]
-    assert labels == [label for label, _, _ in xl.SETTING_ROWS]
+    assert labels == [label for label, _, _ in SETTING_ROWS]
     fy = written["values"][1][1]
     assert fy.startswith("R") and FiscalYear(int(fy[1:]))
     assert any(a["func"] == "activateSheet" for a in actions)
@@ -364,7 +366,7 @@ def test_consolidate_without_settings_creates_them_and_stops(
     payload = settings_payload([])
     payload["sheets"].pop()
     actions = run(xw, "consolidate", payload)
-    assert [a["args"][1] for a in actions if a["func"] == "addSheet"] == [xl.SETTINGS_SHEET]
+    assert [a["args"][1] for a in actions if a["func"] == "addSheet"] == [SETTINGS_SHEET]
     (text, _, _, mode, _) = alerts(actions)[0]
     assert mode == "info" and "設定" in text and "もう一度" in text
 

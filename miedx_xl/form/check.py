@@ -25,9 +25,9 @@ from miedx_xl.form.layout import (
     FormMeta,
     parse_ranges,
 )
-from miedx_xl.form.pool import LoadedForm, SheetData, cell_text, fields_of, load_form, read_forms
+from miedx_xl.form.pool import LoadedForm, SheetData, fields_of, load_form, read_forms
 from miedx_xl.form.read import MAX_BYTES, Sheets
-from miedx_xl.normalize import FiscalYear, parse_fiscal_year, parse_year_month
+from miedx_xl.normalize import FiscalYear, cell_text, parse_fiscal_year, parse_year_month
 
 NOT_NULL = "not_nullable"
 OWN_KEY = 1_000_000

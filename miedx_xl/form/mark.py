@@ -10,6 +10,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook import Workbook
 
+from miedx_xl.errors import UsageError
 from miedx_xl.findings import Finding
 from miedx_xl.form.layout import FORM_SHEETS, RESULT_HEADER, RESULT_SHEET
 from miedx_xl.xlsx.sheets import INPUT_FILL, LOCKED_FILL, put, save_atomic, write_table
@@ -105,7 +106,7 @@ def write_marked_copy(path: Path, findings: Iterable[Finding], out: Path | None 
     """Write a marked copy of `path` (the original is never changed); return its path."""
     target = out or marked_path(path)
     if target.resolve() == path.resolve():
-        raise ValueError(f"元のファイルには書き込みません: {path}")
+        raise UsageError(f"元のファイルには書き込みません: {path}")
     wb = load_workbook(path)
     apply_marks(wb, findings)
     save_atomic(wb, target)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from miedx_xl.errors import InputUnreadable
 from miedx_xl.findings import Finding, finding
 from miedx_xl.form.layout import (
     INDICATOR_SHEET,
@@ -29,7 +30,7 @@ from miedx_xl.form.layout import (
     form_fields,
 )
 from miedx_xl.form.read import MAX_BYTES, Sheets, open_book, read_meta, read_table, saved_time
-from miedx_xl.normalize import nfkc, parse_fiscal_year, parse_number
+from miedx_xl.normalize import cell_text, nfkc, parse_fiscal_year, parse_number
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -146,15 +147,6 @@ def fields_of(meta: FormMeta) -> dict[str, list[Field]]:
 
 
 # --- parsing: raw cell values -> typed values; a failure is a Problem ----------------------
-
-
-def cell_text(value: Any) -> str:
-    """A cell value as text: integral floats lose their '.0', text is kept as typed."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, str):
-        return value.replace("\r\n", "\n")
-    return str(value)
 
 
 def parse_sheet(
@@ -432,10 +424,6 @@ def _stop_workers(pool: Any) -> None:
 def archived_path(archive: Path, digest: str, suffix: str) -> Path:
     """Where the archive keeps the content with this SHA-256."""
     return archive / "files" / digest[:2] / f"{digest}{suffix.lower()}"
-
-
-class InputUnreadable(OSError):
-    """An input file could not be read (as against the archive not being writable)."""
 
 
 def store_input(archive: Path, source: Path) -> str:

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from miedx_xl.errors import UsageError
 from miedx_xl.form.layout import (
     GUIDE_SHEET,
     INDICATOR_SHEET,
@@ -385,7 +386,7 @@ def fill_form(
     book = open_book(path)
     loaded = read_meta(book.workbook) if book.workbook is not None else None
     if loaded is None:
-        raise ValueError(f"{path} は様式ではありません")
+        raise UsageError(f"{path} は様式ではありません")
     fields = form_fields(loaded[0])
     wb = load_workbook(path)
     for sheet, by_key, key_field in (

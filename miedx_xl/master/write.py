@@ -10,19 +10,16 @@ text that looks like a formula stays text.
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import python_calamine as pc
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -36,17 +33,16 @@ from miedx_xl.consolidation import (
     STATE_SUBMITTED,
     Consolidation,
 )
+from miedx_xl.errors import MasterError
 from miedx_xl.form.layout import ASSESSMENTS
 from miedx_xl.form.mark import SEVERITY_JA
-from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year, parse_number
+from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year
 from miedx_xl.plan.book import policy_text
 from miedx_xl.plan.model import (
     ACTOR_HEADINGS,
     Plan,
-    PlanError,
     assessment_column,
     issues_column,
-    load_plan,
     period_fiscal_year,
     records,
     schedule_column,
@@ -54,7 +50,6 @@ from miedx_xl.plan.model import (
 )
 from miedx_xl.xlsx.charts import CHART_HEIGHT_CM, Block, bar_chart, line_chart
 from miedx_xl.xlsx.grid import Grid
-from miedx_xl.xlsx.office import convert
 from miedx_xl.xlsx.sheets import (
     BOX,
     FONT_NAME,
@@ -115,10 +110,6 @@ RPA_AFTER = "rpa_hours_after"
 COPIES = "copies_per_month_digital_reform_division"
 CARD_MIE = "mynumber_card_rate_mie"
 CARD_NATIONAL = "mynumber_card_rate_national"
-
-
-class MasterError(ValueError):
-    """The file is not a master workbook written by `write_master`, or cannot be used as one."""
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -805,257 +796,3 @@ def _write_findings(sh: _Sheet, result: Consolidation) -> None:
         sh.note(row + 1, "問題は見つかりませんでした。")
     sh.widths([8, 22, 40, 12, 8, 80])
     sh.page(result.plan.name)
-
-
-# ----------------------------------------------------------------------------------- PDF
-
-
-def write_report(master: Path, pdf: Path) -> Path:
-    """Convert the master workbook to a PDF (A4 landscape from its print set-up) at `pdf`."""
-    pdf.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="miedx-pdf-") as tmp:
-        (made,) = convert([master], Path(tmp), to="pdf")
-        fd, part = tempfile.mkstemp(prefix=".~tmp-", suffix=".pdf", dir=pdf.parent)
-        os.close(fd)
-        try:
-            shutil.copyfile(made, part)
-            os.replace(part, pdf)
-        except BaseException:
-            Path(part).unlink(missing_ok=True)
-            raise
-    return pdf
-
-
-# ------------------------------------------------------------------------------- reading
-
-
-def read_master_plan(path: Path) -> Plan:
-    """Read a master workbook back into a plan (measures, statuses, indicator values)."""
-    try:
-        book = pc.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for every kind of bad file
-        raise MasterError(f"{path.name} を取りまとめ表として開けません（{exc}）。") from exc
-    missing = [
-        s for s in (SUMMARY_SHEET, PROGRESS_SHEET, INDICATOR_SHEET) if s not in book.sheet_names
-    ]
-    if missing:
-        raise MasterError(
-            f"{path.name} は取りまとめ表ではありません"
-            f"（シート「{'」「'.join(missing)}」がありません）。"
-        )
-
-    def rows(sheet: str) -> list[list[Any]]:
-        values: list[list[Any]] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        return values
-
-    summary = rows(SUMMARY_SHEET)
-    facts = {nfkc(_text(r[0])): r[1] for r in summary if len(r) > 1 and _text(r[0])}
-    plan_id = _text(facts.get(PLAN_ID_LABEL)).strip()
-    fy = parse_fiscal_year(facts.get(FY_LABEL)).value
-    if not plan_id or fy is None:
-        raise MasterError(
-            f"{path.name} は取りまとめ表ではありません（「{SUMMARY_SHEET}」シートに"
-            f"「{PLAN_ID_LABEL}」「{FY_LABEL}」がありません）。"
-        )
-    base = load_plan()
-    if plan_id != base.id:
-        raise MasterError(
-            f"{path.name} の計画ID「{plan_id}」は組み込みの計画「{base.id}」と異なるため"
-            "読み込めません。"
-        )
-    plan = replace(
-        base,
-        report_fy=fy,
-        areas=_read_areas(summary, base, fy),
-        measures=_read_measures(rows(PROGRESS_SHEET), base, fy),
-        indicators=_read_indicators(rows(INDICATOR_SHEET), base),
-    )
-    from miedx_xl.plan.schema import validate_plan
-
-    try:
-        validate_plan(plan)
-    except PlanError as exc:
-        raise MasterError(f"{path.name} の内容が計画として整合しません: {exc}") from exc
-    return plan
-
-
-def _find_header(
-    rows: list[list[Any]], sheet: str, required: Iterable[str], scan: int = 10
-) -> tuple[int, dict[str, int]]:
-    """Row index of the header row and each (NFKC, space-free) label's column index."""
-    needed = [nfkc(x).replace(" ", "") for x in required]
-    for i, r in enumerate(rows[:scan]):
-        labels = {nfkc(_text(v)).replace(" ", ""): c for c, v in enumerate(r) if _text(v)}
-        if all(x in labels for x in needed):
-            return i, labels
-    raise MasterError(f"「{sheet}」シートに見出し「{'」「'.join(required)}」の行がありません。")
-
-
-def _at(r: list[Any], c: int | None) -> Any:
-    return r[c] if c is not None and c < len(r) else None
-
-
-def _read_areas(summary: list[list[Any]], base: Plan, fy: FiscalYear) -> pd.DataFrame:
-    i, cols = _find_header(summary, SUMMARY_SHEET, ["番号", "個別取組"])
-    lead = cols.get(nfkc(f"リード文（{fy}）"))
-    head = cols.get(nfkc(f"主な成果（{fy}）"))
-    areas = base.areas.copy()
-    for r in summary[i + 1 :]:
-        m = re.match(r"^\((\d+)\)$", nfkc(_text(_at(r, cols["番号"]))))
-        if not m:
-            break
-        mask = areas["no"] == int(m[1])
-        for key, c in ((f"lead_{fy}", lead), (f"headline_{fy}", head)):
-            text = _text(_at(r, c))
-            if text:
-                if key not in areas.columns:
-                    areas[key] = pd.Series([None] * len(areas), dtype=object)
-                areas.loc[mask, key] = text
-    return areas
-
-
-_HEADINGS = {nfkc(text): actor for actor, text in ACTOR_HEADINGS.items()}
-_YEAR_COLUMN = re.compile(r"^(予定|スケジュール|取組状況|自己評価|課題・今後の方向性)\(?(R\d+)")
-_KINDS = {
-    "予定": "schedule",
-    "スケジュール": "schedule",
-    "取組状況": "status",
-    "自己評価": "assessment",
-}
-
-
-def _read_measures(rows: list[list[Any]], base: Plan, fy: FiscalYear) -> pd.DataFrame:
-    i, cols = _find_header(rows, PROGRESS_SHEET, ["NO", "基本方針", "取組内容", "担当課"])
-    year_cols: dict[str, int] = {}
-    inferred = False
-    for label, c in cols.items():
-        if m := _YEAR_COLUMN.match(label):
-            kind = _KINDS.get(m[1], "issues")
-            year_cols[f"{kind}_{m[2]}"] = c
-            inferred |= kind == "schedule" and "推定" in label
-    found: list[dict[str, Any]] = []
-    area: int | None = None
-    actor: str | None = None
-    reference = False
-    for n, r in enumerate(rows[i + 1 :], start=i + 2):
-        # Headings are merged across the row: their text sits in column A.
-        first = _at(r, cols["NO"])
-        if isinstance(_at(r, 0), str) and not _is_number(first):
-            text = nfkc(r[0])
-            if m := re.match(r"^\((\d+)\)", text):
-                area, actor, reference = int(m[1]), None, False
-            elif text.startswith("■"):
-                reference = text.endswith(nfkc(REFERENCE_MARK))
-                heading = text.removesuffix(nfkc(REFERENCE_MARK)) if reference else text
-                actor = _HEADINGS.get(heading, heading.removeprefix("■").removesuffix("の取組"))
-            continue
-        if not _is_number(first):
-            continue
-        if area is None or actor is None:
-            raise MasterError(
-                f"「{PROGRESS_SHEET}」シートの {n} 行目の取組に個別取組・主体の見出しがありません。"
-            )
-        title = _text(_at(r, cols["取組内容"]))
-        relisted = nfkc(title).endswith(nfkc(RELISTED_MARK))
-        if relisted:
-            title = title[: -len(RELISTED_MARK)]
-        name = _text(_at(r, cols["担当課"]))
-        rec: dict[str, Any] = {
-            "no": int(first),
-            "area": area,
-            "actor": actor,
-            "policy": tuple(
-                sorted({int(d) for d in re.findall(r"\d", nfkc(_text(_at(r, cols["基本方針"]))))})
-            ),
-            "title": title,
-            "division": base.division_key(name, fy) or name,
-            "relisted_of": -1 if relisted else 0,
-            "reference": reference,
-            "order": len(found) + 1,
-        }
-        for key, c in year_cols.items():
-            rec[key] = _text(_at(r, c))
-        years = [schedule_column(y) for y in base.fiscal_years]
-        words = [rec.get(k, "") for k in years]
-        rec["schedule_printed"] = tuple(
-            w for j, w in enumerate(words) if w and (j == 0 or words[j - 1] != w)
-        )
-        rec["schedule_inferred"] = inferred
-        found.append(rec)
-    if not found:
-        raise MasterError(f"「{PROGRESS_SHEET}」シートに取組の行がありません。")
-    for rec in found:
-        if rec["relisted_of"] != -1:
-            continue
-        if rec["reference"]:
-            rec["relisted_of"] = rec["no"]
-            continue
-        same = [o["no"] for o in found if o["relisted_of"] == 0 and o["title"] == rec["title"]]
-        known = base.measures[
-            (base.measures["no"] == rec["no"]) & (base.measures["area"] == rec["area"])
-        ]
-        rec["relisted_of"] = (
-            same[0] if same else (int(known["relisted_of"].iloc[0]) if len(known) else 0)
-        )
-    frame = pd.DataFrame.from_records(found)
-    for y in base.fiscal_years:
-        if schedule_column(y) not in frame:
-            frame[schedule_column(y)] = ""
-    return frame
-
-
-def _read_indicators(rows: list[list[Any]], base: Plan) -> pd.DataFrame:
-    i, cols = _find_header(rows, INDICATOR_SHEET, ["指標ID", "指標名", "単位"])
-    periods = {c: p for label, c in cols.items() if (p := period_of_label(label)) is not None}
-    known = {(str(r.id), str(r.period)): r for r in base.indicators.itertuples()}
-    sources = dict(zip(base.indicators["id"], base.indicators["source"], strict=True))
-    records: list[dict[str, Any]] = []
-    for n, r in enumerate(rows[i + 1 :], start=i + 2):
-        ind_id = _text(_at(r, cols["指標ID"])).strip()
-        if not ind_id:
-            break
-        notes = _notes(_text(_at(r, cols.get("備考"))))
-        area = re.match(r"^\((\d+)\)$", nfkc(_text(_at(r, cols.get("個別取組")))))
-        measure = parse_number(_at(r, cols.get("取組NO"))).value
-        for c, period in sorted(periods.items()):
-            raw = _at(r, c)
-            if not _text(raw).strip():
-                continue
-            parsed = parse_number(raw)
-            if parsed.value is None:
-                raise MasterError(
-                    f"「{INDICATOR_SHEET}」シートの {get_column_letter(c + 1)}{n} の値"
-                    f"「{_text(raw)}」を数値として読めません（{parsed.reason}）。"
-                )
-            prior = known.get((ind_id, period))
-            records.append(
-                {
-                    "id": ind_id,
-                    "name": _text(_at(r, cols["指標名"])),
-                    "unit": _text(_at(r, cols["単位"])),
-                    "area": int(area[1]) if area else 0,
-                    "measure": int(measure.value) if measure else 0,
-                    "period": period,
-                    "fy": str(period_fiscal_year(period)),
-                    "value": parsed.value.value,
-                    "approx": parsed.value.approx or bool(prior is not None and prior.approx),
-                    "note": notes.get(period, ""),
-                    "source": sources.get(ind_id, ""),
-                }
-            )
-    return pd.DataFrame.from_records(records)
-
-
-def _notes(text: str) -> dict[str, str]:
-    """Per-period notes from the 備考 cell: one `<period heading>：<note>` per line."""
-    out: dict[str, str] = {}
-    last: str | None = None
-    for line in text.split("\n"):
-        label, sep, note = line.partition("：")
-        period = period_of_label(label) if sep else None
-        if period is not None:
-            out[period] = note
-            last = period
-        elif last is not None:
-            out[last] += "\n" + line  # a note that itself spans lines
-    return out

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from miedx_xl.errors import PlanError
 from miedx_xl.normalize import FiscalYear, parse_fiscal_year, parse_year_month
 
 MEASURE_COLUMNS = ["no", "area", "actor", "policy", "title", "division", "relisted_of"]
@@ -21,10 +22,6 @@ ACTOR_HEADINGS = {
     "市町連携（支援）": "■市町連携（支援）の取組",
     "産学官連携": "■産学官連携の取組",
 }
-
-
-class PlanError(ValueError):
-    """The plan data is inconsistent (a defect in the data, not a user's input)."""
 
 
 def schedule_column(fy: FiscalYear) -> str:

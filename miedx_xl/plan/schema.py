@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import pandera.pandas as pa
 
+from miedx_xl.errors import PlanError
+
 if TYPE_CHECKING:
     from miedx_xl.plan.model import Plan
 
@@ -57,7 +59,6 @@ _INDICATORS = pa.DataFrameSchema(
 
 def validate_plan(plan: Plan) -> None:
     """Check the plan's tables; raise PlanError listing every failure."""
-    from miedx_xl.plan.model import PlanError
 
     problems: list[str] = []
     for label, schema, frame in (

@@ -8,13 +8,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path, PurePath
 
+from miedx_xl.errors import OfficeError
+
 CHUNK = 200
 """soffice silently stops after 247 inputs in one call: convert in smaller chunks."""
 TIMEOUT_S = 300
-
-
-class OfficeError(RuntimeError):
-    """LibreOffice is missing or a conversion produced no file."""
 
 
 def soffice_path() -> str | None:

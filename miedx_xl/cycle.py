@@ -1,0 +1,83 @@
+"""The steps of a fiscal year as the faces run them: each command, ribbon button and server
+request that does one of these calls one function here, so the steps exist once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from miedx_xl.errors import UsageError
+from miedx_xl.form.read import MAX_BYTES
+
+if TYPE_CHECKING:
+    from miedx_xl.consolidation import Consolidation
+    from miedx_xl.findings import Report
+    from miedx_xl.normalize import FiscalYear
+
+Progress = Callable[[int, int], None]
+
+
+def open_year(
+    fy: FiscalYear, out_dir: Path, plan_from: Path | None = None, progress: Progress | None = None
+) -> list[Path]:
+    """様式作成: one form per 担当課 for `fy`, from the built-in plan or last year's master."""
+    from miedx_xl.form.write import make_forms
+    from miedx_xl.master.read import read_master_plan
+    from miedx_xl.plan.model import load_plan
+
+    plan = read_master_plan(plan_from) if plan_from else load_plan()
+    return make_forms(plan, fy, out_dir, progress=progress)
+
+
+def check_paths(paths: Sequence[Path], mark: bool = False) -> tuple[Report, list[Path]]:
+    """入力チェック of files: all findings, and the marked copies written (with `mark`)."""
+    from miedx_xl.findings import Report
+    from miedx_xl.form.check import check_file
+    from miedx_xl.form.mark import write_marked_copy
+
+    report = Report()
+    marked = []
+    for path in paths:
+        result = check_file(path)
+        report.extend(result.report)
+        if mark and result.meta is not None:
+            marked.append(write_marked_copy(path, result.report))
+    return report, marked
+
+
+def close_year(
+    folder: Path,
+    fy: FiscalYear,
+    out: Path,
+    archive: Path | None = None,
+    max_bytes: int = MAX_BYTES,
+    progress: Progress | None = None,
+    keep: Iterable[Path] = (),
+) -> tuple[Consolidation, Path]:
+    """取りまとめ: consolidate the returned forms in `folder` and write the master to `out`.
+
+    `keep` names files that must not be replaced (the workbook a button was pressed in).
+    """
+    from miedx_xl.consolidation import consolidate
+    from miedx_xl.master.write import write_master
+
+    if not folder.is_dir():
+        raise UsageError(f"提出フォルダ「{folder}」がありません。フォルダを確かめてください。")
+    for kept in keep:
+        if kept.resolve() == out.resolve():
+            raise UsageError(
+                f"開いているブック「{kept.name}」が取りまとめ結果の書き出し先のため、書き直せません。"
+                "設定は別のブック（例: 事務局.xlsx）に置いてください。"
+            )
+    result = consolidate(folder, fy, archive=archive, max_bytes=max_bytes, progress=progress)
+    return result, write_master(result, out)
+
+
+def close_message(result: Consolidation, master: Path) -> str:
+    """What 取りまとめ tells the user when it is done."""
+    return (
+        f"取りまとめが終わりました。\n{result.summary_ja()}\n"
+        f"{result.report.counts_ja()}\nマスターブック: {master}"
+    )
