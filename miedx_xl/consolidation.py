@@ -4,9 +4,7 @@ archived, a ledger row per file, and a finding for every file that could not be 
 from __future__ import annotations
 
 import errno
-import sqlite3
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,17 +12,12 @@ from typing import Any
 
 import pandas as pd
 
+from miedx_xl.archive import FileRow, RunRow, append_run, archived_as
 from miedx_xl.findings import Report, finding
-from miedx_xl.form.check import FormResult, check_loaded
+from miedx_xl.form.check import check_loaded
 from miedx_xl.form.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET
-from miedx_xl.form.pool import (
-    LoadedForm,
-    SheetData,
-    archived_path,
-    fields_of,
-    read_forms,
-)
-from miedx_xl.form.read import MAX_BYTES
+from miedx_xl.form.pool import read_forms
+from miedx_xl.form.read import MAX_BYTES, FormResult, SheetData, fields_of
 from miedx_xl.form.read import saved_time as saved_time
 from miedx_xl.normalize import FiscalYear, cell_text, is_formula_like, parse_year_month
 from miedx_xl.plan.model import (
@@ -113,14 +106,12 @@ def input_files(folder: Path, archive: Path) -> list[Path]:
 
 @dataclass
 class _Input:
-    path: Path
-    digest: str
-    saved: str
-    result: FormResult | None = None
+    """A returned form in this run: what happened to it besides reading and checking."""
+
+    form: FormResult
     state: str = ""
     rows: int = 0
-    sheets: dict[str, SheetData] = field(default_factory=dict)
-    """The form's parsed sheets as read (the same values as `result.sheets`, as lists)."""
+    """Rows of the form merged into the plan."""
 
 
 def consolidate(
@@ -149,7 +140,7 @@ def consolidate(
     skipped = len(files) - len(paths)
     if progress and skipped:
         progress(skipped, len(files))
-    loaded: list[LoadedForm] = read_forms(
+    loaded: list[FormResult] = read_forms(
         paths,
         max_bytes,
         archive=archive,
@@ -160,18 +151,15 @@ def consolidate(
         int(no): plan.division_name(div, fy)
         for no, div in plan.numbered()[["no", "division"]].itertuples(index=False)
     }
-    checked = check_loaded(loaded, owners=owners)
-    inputs: list[_Input] = []
-    for read, checked_result in zip(loaded, checked, strict=True):
-        item = _Input(read.path, read.digest, read.saved, checked_result, sheets=read.sheets)
-        inputs.append(item)
-        report.extend(checked_result.report)
-        _refuse_other_plan(item, plan, fy, report)
+    inputs = [_Input(form) for form in check_loaded(loaded, owners=owners)]
+    for item in inputs:
+        report.extend(item.form.report)
+        _refuse_other_plan(item.form, plan, fy, report)
     chosen = _choose(inputs, plan, report)
     used = [chosen[key] for key in plan.divisions() if key in chosen]
     merged, rpa_all = _merge(plan, fy, used, report)
     for item in used:
-        errors = item.result.report.count("error") if item.result else 0
+        errors = item.form.report.count("error")
         item.state = STATE_NEEDS_FIX if errors else STATE_SUBMITTED
     if len(rpa_all):
         keep = merged.rpa_tasks[merged.rpa_tasks["fy"] != str(fy)]
@@ -189,43 +177,44 @@ def consolidate(
     return result
 
 
-def _refuse_other_plan(item: _Input, plan: Plan, fy: FiscalYear, report: Report) -> None:
+def _refuse_other_plan(form: FormResult, plan: Plan, fy: FiscalYear, report: Report) -> None:
     """A form of another plan, year or unknown division is reported and not merged."""
-    result = item.result
-    if result is None or result.meta is None:
+    meta = form.meta
+    if meta is None:
         return
-    meta = result.meta
     reason = None
     if meta.plan_id != plan.id:
         reason = f"別の計画（{meta.plan_name}）の様式です"
-    elif meta.fiscal_year != str(fy):
+    elif form.fiscal_year != fy:
         reason = f"{meta.fiscal_year} の様式です（取りまとめ対象は {fy}）"
     elif meta.division_key not in plan.divisions():
         reason = f"計画にない担当課（{meta.division}）の様式です"
     if reason:
-        report.add(finding("template-unknown", str(item.path), reason=reason))
-        result.meta = None
+        report.add(finding("template-unknown", str(form.path), reason=reason))
+        form.meta = None
 
 
 def _choose(inputs: list[_Input], plan: Plan, report: Report) -> dict[str, _Input]:
     """The form used per division: the newest by its own saved time, then file time."""
     by_key: dict[str, list[_Input]] = {}
     for item in inputs:
-        if item.result is not None and item.result.meta is not None:
-            by_key.setdefault(item.result.meta.division_key, []).append(item)
+        if item.form.meta is not None:
+            by_key.setdefault(item.form.meta.division_key, []).append(item)
     chosen = {}
     for key, items in by_key.items():
-        items.sort(key=lambda x: (x.saved, _mtime(x.path), x.path.name), reverse=True)
+        items.sort(
+            key=lambda x: (x.form.saved, _mtime(x.form.path), x.form.path.name), reverse=True
+        )
         chosen[key] = items[0]
         for other in items[1:]:
             other.state = STATE_DUPLICATE
-            meta = other.result.meta if other.result else None
+            meta = other.form.meta
             report.add(
                 finding(
                     "duplicate-submission",
-                    str(other.path),
+                    str(other.form.path),
                     division=meta.division if meta else key,
-                    kept=items[0].path.name,
+                    kept=items[0].form.path.name,
                 )
             )
     return chosen
@@ -262,10 +251,10 @@ def _merge(
     any_empty_rpa = False
     touched: set[int] = set()
     for item in used:
-        result = item.result
-        assert result is not None and result.meta is not None
+        result = item.form
         meta = result.meta
-        status = item.sheets.get(STATUS_SHEET)
+        assert meta is not None
+        status = result.sheets.get(STATUS_SHEET)
         if status is not None and "no" in status.columns:
             bad = result.bad_rows(STATUS_SHEET)
             labels = {f.key: f.label for f in fields_of(meta)[STATUS_SHEET]}
@@ -296,7 +285,7 @@ def _merge(
                             )
                         )
                 item.rows += 1
-        ind = item.sheets.get(INDICATOR_SHEET)
+        ind = result.sheets.get(INDICATOR_SHEET)
         if ind is not None and {"id", "value"} <= set(ind.columns):
             bad = result.bad_rows(INDICATOR_SHEET)
             for row, rec in zip(ind.rows, _records(ind), strict=True):
@@ -351,10 +340,11 @@ def _follow_originals(
 def _rpa_rows(result: FormResult, fy: FiscalYear) -> pd.DataFrame | None:
     """The RPA rows of a form that have no error (None when its sheet has no rows)."""
     sheet = result.sheets.get(RPA_SHEET)
-    if sheet is None or not len(sheet) or result.meta is None:
+    if sheet is None or not sheet.rows or result.meta is None:
         return None
     bad = result.bad_rows(RPA_SHEET)
-    ok = sheet[~sheet.index.isin(list(bad))].reindex(
+    frame = result.frame(RPA_SHEET)
+    ok = frame[~frame.index.isin(list(bad))].reindex(
         columns=["division", "task", "hours_before", "hours_after", "note"]
     )
     return pd.DataFrame(
@@ -437,91 +427,60 @@ def _submissions(
             continue
         rows.append(_submission_row(key, name, item))
     for item in inputs:
-        if item.state == STATE_DUPLICATE and item.result and item.result.meta:
-            key = item.result.meta.division_key
+        if item.state == STATE_DUPLICATE and item.form.meta:
+            key = item.form.meta.division_key
             rows.append(_submission_row(key, plan.division_name(key, fy), item))
     return rows
 
 
 def _submission_row(key: str, name: str, item: _Input) -> Submission:
-    rep = item.result.report if item.result else Report()
+    rep = item.form.report
     return Submission(
         division_key=key,
         division=name,
         state=item.state,
-        file=item.path.name,
-        received=item.saved,
-        digest=item.digest,
+        file=item.form.path.name,
+        received=item.form.saved,
+        digest=item.form.digest,
         rows=item.rows,
         errors=rep.count("error"),
         warnings=rep.count("warning"),
     )
 
 
-LEDGER_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY, run_at TEXT, fy TEXT, folder TEXT, files INTEGER,
-    submitted INTEGER, missing INTEGER, errors INTEGER, warnings INTEGER
-);
-CREATE TABLE IF NOT EXISTS files (
-    run_id INTEGER REFERENCES runs(id), file TEXT, digest TEXT, size INTEGER,
-    division TEXT, fy TEXT, saved TEXT, state TEXT, rows INTEGER,
-    errors INTEGER, warnings INTEGER, infos INTEGER, archived_as TEXT
-);
-"""
-
-
 def write_ledger(archive: Path, folder: Path, result: Consolidation, inputs: list[_Input]) -> Path:
-    """Append this run and one row per input file to the archive's SQLite ledger."""
-    archive.mkdir(parents=True, exist_ok=True)
-    path = archive / "ledger.sqlite"
+    """Append this run and one row per input file to the archive's ledger."""
     states = [s.state for s in result.submissions]
-    with closing(sqlite3.connect(path)) as db, db:
-        db.executescript(LEDGER_SCHEMA)
-        cur = db.execute(
-            "INSERT INTO runs (run_at, fy, folder, files, submitted, missing, errors, warnings)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                result.run_at,
-                str(result.fy),
-                str(folder.resolve()),
-                len(inputs),
-                sum(s in (STATE_SUBMITTED, STATE_NEEDS_FIX) for s in states),
-                states.count(STATE_MISSING),
-                result.report.count("error"),
-                result.report.count("warning"),
-            ),
-        )
-        run_id = cur.lastrowid
-        for item in inputs:
-            rep = item.result.report if item.result else Report()
-            meta = item.result.meta if item.result else None
-            db.execute(
-                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run_id,
-                    str(item.path.relative_to(folder)),
-                    item.digest,
-                    _size(item.path),
-                    meta.division if meta else None,
-                    meta.fiscal_year if meta else None,
-                    item.saved,
-                    item.state or ("対象外" if meta is None else ""),
-                    item.rows,
-                    rep.count("error"),
-                    rep.count("warning"),
-                    rep.count("info"),
-                    _archived_as(archive, item),
-                ),
+    run = RunRow(
+        run_at=result.run_at,
+        fy=str(result.fy),
+        folder=str(folder.resolve()),
+        files=len(inputs),
+        submitted=sum(s in (STATE_SUBMITTED, STATE_NEEDS_FIX) for s in states),
+        missing=states.count(STATE_MISSING),
+        errors=result.report.count("error"),
+        warnings=result.report.count("warning"),
+    )
+    files = []
+    for item in inputs:
+        form, meta = item.form, item.form.meta
+        files.append(
+            FileRow(
+                file=str(form.path.relative_to(folder)),
+                digest=form.digest,
+                size=_size(form.path),
+                division=meta.division if meta else None,
+                fy=meta.fiscal_year if meta else None,
+                saved=form.saved,
+                state=item.state or ("対象外" if meta is None else ""),
+                rows=item.rows,
+                errors=form.report.count("error"),
+                warnings=form.report.count("warning"),
+                infos=form.report.count("info"),
+                archived_as=archived_as(archive, form.digest, form.path.suffix),
             )
-    return path
-
-
-def _archived_as(archive: Path, item: _Input) -> str | None:
-    """The archive copy of an input, relative to the archive (None: it could not be read)."""
-    if not item.digest:
-        return None
-    return str(archived_path(archive, item.digest, item.path.suffix).relative_to(archive))
+        )
+    return append_run(archive, run, files)
 
 
 def _mtime(path: Path) -> float:

@@ -35,7 +35,7 @@ def test_every_r4_form_filled_by_its_division_checks_clean(
         path = filled(key, name=f"{key}.xlsx")
         result = check_file(path)
         assert result.report.flatten(["code", "sheet", "cell"]) == [], key
-        assert len(result.sheets[STATUS]) == len(plan.own_measures(key))
+        assert len(result.frame(STATUS)) == len(plan.own_measures(key))
 
 
 def test_blank_form_asks_for_every_required_cell(plan: Plan, blank_forms: dict[str, Path]) -> None:
@@ -172,7 +172,7 @@ def test_moved_columns_still_read(filled: Callable[..., Path]) -> None:
 
     result = check_file(edit(path, swap))
     assert result.report.flatten() == []
-    assert result.sheets[STATUS].loc[4, "assessment_R4"] == "遅れ"
+    assert result.frame(STATUS).loc[4, "assessment_R4"] == "遅れ"
     assert result.letters[STATUS]["no"] == "K"
 
 

@@ -18,8 +18,10 @@ from openpyxl import load_workbook
 
 from miedx_xl.consolidation import Consolidation, consolidate
 from miedx_xl.form import pool as readpool
+from miedx_xl.form import read as form_read
 from miedx_xl.form.check import check_files
-from miedx_xl.form.pool import LoadedForm, read_forms
+from miedx_xl.form.pool import read_forms
+from miedx_xl.form.read import FormResult
 from miedx_xl.plan.model import Plan
 from tests.conftest import FIXED_TIME, R4
 
@@ -74,7 +76,7 @@ def read_here(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     seen: list[Path] = []
     real = readpool._read_chunk
 
-    def spy(chunk: list[readpool.Task], tally: Any) -> list[LoadedForm]:
+    def spy(chunk: list[form_read.Task], tally: Any) -> list[FormResult]:
         seen.extend(task[0] for task in chunk)
         return real(chunk, tally)
 
@@ -91,7 +93,7 @@ def test_spawned_pool_reads_exactly_as_one_process(
     pooled = read_forms(inbox, archive=tmp_path / "a2", min_pool=1, start_method="spawn")
     assert read_here == [], "the workers read every file"
     assert pooled == alone
-    codes = {f.code for item in alone for f in item.findings}
+    codes = {f.code for item in alone for f in item.report}
     assert {"file-unreadable", "template-tampered"} <= codes
     assert all(len(item.digest) == 64 and item.saved for item in pooled)
 
@@ -108,8 +110,8 @@ def test_check_files_in_a_pool_matches_one_process(
     assert [r.letters for r in pooled] == [r.letters for r in alone]
     for ours, theirs in zip(pooled, alone, strict=True):
         assert ours.sheets.keys() == theirs.sheets.keys()
-        for sheet, frame in ours.sheets.items():
-            pd.testing.assert_frame_equal(frame, theirs.sheets[sheet])
+        for sheet in ours.sheets:
+            pd.testing.assert_frame_equal(ours.frame(sheet), theirs.frame(sheet))
     flat = [(Path(f.file).name, f.code, f.cell) for r in alone for f in r.report]
     assert ("R4_事業.xlsx", "template-tampered", "E4") in flat
     assert ("R4_スマート.xlsx", "cell-choice", "K5") in flat
@@ -177,14 +179,14 @@ def test_same_content_twice_is_archived_once(
 def test_a_file_that_breaks_the_reader_becomes_a_finding(
     inbox: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = readpool.load_form
+    real = form_read.load_form
 
-    def broken(path: Path, sheets: Any) -> LoadedForm:
+    def broken(path: Path, sheets: Any) -> FormResult:
         if path.name == "R4_戦略.xlsx":
             raise RuntimeError("想定外")
         return real(path, sheets)
 
-    monkeypatch.setattr(readpool, "load_form", broken)
+    monkeypatch.setattr(form_read, "load_form", broken)
     by_name = {r.path.name: r.report for r in check_files(inbox)}
     assert by_name["R4_戦略.xlsx"].flatten() == [["file-unreadable", None, None]]
     assert "想定外" in by_name["R4_戦略.xlsx"].findings[0].message_ja
@@ -233,7 +235,7 @@ def test_a_worker_that_dies_leaves_its_files_to_this_process(
 
     parent, real = os.getpid(), readpool.read_file
 
-    def die_in_a_worker(task: readpool.Task) -> LoadedForm:
+    def die_in_a_worker(task: form_read.Task) -> FormResult:
         if os.getpid() != parent:
             os._exit(3)
         return real(task)

@@ -88,8 +88,9 @@ def test_forms_round_trip_through_libreoffice(filled: Callable[..., Path], tmp_p
     ours, theirs = check_file(src), check_file(resaved)
     assert theirs.report.flatten() == ours.report.flatten()
     assert ["cell-choice", "取組状況", "K4"] in theirs.report.flatten()
-    for sheet, frame in ours.sheets.items():
-        assert theirs.sheets[sheet].astype(str).equals(frame.astype(str)), sheet
+    for sheet in ours.sheets:
+        frame = ours.frame(sheet)
+        assert theirs.frame(sheet).astype(str).equals(frame.astype(str)), sheet
 
 
 cell_values = st.one_of(
@@ -152,5 +153,5 @@ def test_formula_cells_are_read_by_their_cached_values(
     (resaved,) = convert([path], tmp_path / "lo", to="xlsx")
     result = check_file(resaved)
     assert result.report.flatten() == []
-    assert result.sheets["RPA効果"].loc[4, "hours_before"] == 1203
-    assert result.sheets["取組状況"].loc[4, "assessment_R4"] == "順調"
+    assert result.frame("RPA効果").loc[4, "hours_before"] == 1203
+    assert result.frame("取組状況").loc[4, "assessment_R4"] == "順調"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,7 @@ def r3_result(plan: Plan | None = None, **over: Any) -> Consolidation:
         ]
     )
     args: dict[str, Any] = {
-        "plan": plan.with_measures(measures),
+        "plan": replace(plan, measures=measures),
         "fy": R3,
         "submissions": submissions,
         "report": report,
@@ -412,7 +413,7 @@ def test_formula_like_division_text_stays_text(tmp_path: Path) -> None:
     m["issues_R3"] = ""
     m.loc[m["no"] == 3, "issues_R3"] = "-"
     subs = [Submission("スマート改革推進課", "@x", "要修正", file="=HYPERLINK(1).xlsx")]
-    out = write_master(r3_result(plan.with_measures(m), submissions=subs), tmp_path / "f.xlsx")
+    out = write_master(r3_result(replace(plan, measures=m), submissions=subs), tmp_path / "f.xlsx")
     wb = load_workbook(out)
     ws = wb[PROGRESS_SHEET]
     cols = header_columns(ws)

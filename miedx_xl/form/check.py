@@ -1,15 +1,15 @@
 """入力チェック: returned forms -> cell-exact findings.
 
-Files are read and their cells parsed one by one (python-calamine; `readpool`, in a pool of
-processes when there are many), then each form sheet of all files is validated in one batch:
-one pandera run per sheet kind, however many files. A row's Excel row number and its file
-travel with it, so every failure becomes a cell such as `E12`.
+Files are read and their cells parsed one by one (python-calamine, `form.read`; by
+`form.pool` in a pool of processes when there are many), then each form sheet of all files
+is validated in one batch: one pandera run per sheet kind, however many files. A row's
+Excel row number and its file travel with it, so every failure becomes a cell such as `E12`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,9 @@ from miedx_xl.form.layout import (
     FormMeta,
     parse_ranges,
 )
-from miedx_xl.form.pool import LoadedForm, SheetData, fields_of, load_form, read_forms
-from miedx_xl.form.read import MAX_BYTES, Sheets
-from miedx_xl.normalize import FiscalYear, cell_text, parse_fiscal_year, parse_year_month
+from miedx_xl.form.pool import read_forms
+from miedx_xl.form.read import MAX_BYTES, FormResult, Sheets, fields_of, load_form
+from miedx_xl.normalize import cell_text, parse_year_month
 
 NOT_NULL = "not_nullable"
 OWN_KEY = 1_000_000
@@ -37,37 +37,12 @@ ROW = "_row"
 
 
 @dataclass
-class FormResult:
-    """One checked form: its meta, the parsed sheets (indexed by Excel row) and findings."""
-
-    path: Path
-    meta: FormMeta | None = None
-    sheets: dict[str, pd.DataFrame] = field(default_factory=dict)
-    letters: dict[str, dict[str, str]] = field(default_factory=dict)
-    report: Report = field(default_factory=Report)
-
-    @property
-    def fiscal_year(self) -> FiscalYear | None:
-        """The form's fiscal year, from its meta."""
-        return parse_fiscal_year(self.meta.fiscal_year).value if self.meta else None
-
-    def bad_rows(self, sheet: str) -> set[int]:
-        """Excel rows of `sheet` with an error finding."""
-        return {
-            int(f.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-            for f in self.report
-            if f.sheet == sheet and f.cell and f.severity == "error"
-        }
-
-
-@dataclass
 class _Form:
-    """A form between reading and checking."""
+    """A form of the batch: its result (one of ours, so with a meta) and its fields."""
 
     result: FormResult
     meta: FormMeta
     fields: dict[str, list[Field]]
-    sheets: dict[str, SheetData] = field(default_factory=dict)
 
 
 def check(paths: Iterable[Path | str]) -> Report:
@@ -102,21 +77,15 @@ def check_files(
 
 
 def check_loaded(
-    loaded: Sequence[LoadedForm], owners: Mapping[int, str] | None = None
+    loaded: Sequence[FormResult], owners: Mapping[int, str] | None = None
 ) -> list[FormResult]:
-    """Check forms already read (`readpool.read_forms`); one result per form, in order."""
-    results: list[FormResult] = []
-    forms: list[_Form] = []
-    for item in loaded:
-        result = FormResult(item.path, meta=item.meta, report=Report(list(item.findings)))
-        results.append(result)
-        if item.meta is not None:
-            result.letters = {sheet: data.letters for sheet, data in item.sheets.items()}
-            forms.append(_Form(result, item.meta, fields_of(item.meta), item.sheets))
+    """Check forms already read (`pool.read_forms`): their findings and bad rows are added
+    to them; returns them, in order."""
+    forms = [_Form(r, r.meta, fields_of(r.meta)) for r in loaded if r.meta is not None]
     _check_batch(forms, owners or {})
-    for result in results:
+    for result in loaded:
         result.report = result.report.sorted()
-    return results
+    return list(loaded)
 
 
 # --- one batch per sheet kind -----------------------------------------------------------
@@ -142,7 +111,7 @@ class _Batch:
         """The form, Excel row and A1 cell of a field in flat row `pos`."""
         form = self.forms[self.form_of[pos]]
         row = self.row_of[pos]
-        return form, row, f"{form.sheets[self.sheet].letters[key]}{row}"
+        return form, row, f"{form.result.sheets[self.sheet].letters[key]}{row}"
 
 
 def _check_batch(forms: list[_Form], owners: Mapping[int, str]) -> None:
@@ -154,37 +123,28 @@ def _check_batch(forms: list[_Form], owners: Mapping[int, str]) -> None:
     for sheet, checker in checkers.items():
         groups: dict[tuple[Any, ...], list[_Form]] = {}
         for form in forms:
-            if sheet in form.sheets:
-                present = tuple(sorted(form.sheets[sheet].letters))
+            if sheet in form.result.sheets:
+                present = tuple(sorted(form.result.sheets[sheet].letters))
                 sig = (form.meta.plan_id, *(f.key for f in form.fields[sheet]), "|", *present)
                 groups.setdefault(sig, []).append(form)
         for group in groups.values():
             batch, parsed, problems = _make_batch(sheet, group, owners)
             failures = checker(batch, parsed)
             _report(batch, parsed, [*problems, *failures])
-            if len(batch.raw):
-                indexed = parsed.set_index(pd.Index(batch.row_of, dtype=int, name="row"))
-                for i, form in enumerate(group):
-                    start, stop = batch.starts[i], batch.starts[i + 1]
-                    if stop > start:
-                        form.result.sheets[sheet] = indexed.iloc[start:stop]
-            for form in group:
-                if sheet not in form.result.sheets:
-                    form.result.sheets[sheet] = parsed.iloc[0:0]
 
 
 def _make_batch(
     sheet: str, forms: list[_Form], owners: Mapping[int, str]
 ) -> tuple[_Batch, pd.DataFrame, list[tuple[str, str, int, Any]]]:
     """The group's rows in one frame of parsed values, and the cells that did not parse."""
-    keys = list(forms[0].sheets[sheet].columns)
+    keys = list(forms[0].result.sheets[sheet].columns)
     columns: dict[str, list[Any]] = {k: [] for k in keys}
     form_of: list[int] = []
     row_of: list[int] = []
     starts: list[int] = []
     problems: list[tuple[str, str, int, Any]] = []
     for i, form in enumerate(forms):
-        data = form.sheets[sheet]
+        data = form.result.sheets[sheet]
         start = len(row_of)
         starts.append(start)
         for k in keys:
@@ -253,7 +213,7 @@ def _report(batch: _Batch, parsed: pd.DataFrame, failures: list[tuple[str, str, 
     by_key = {f.key: f for f in batch.fields}
     seen: set[tuple[int, str, str]] = set()
     for code, key, pos, value in failures:
-        form, _, cell = batch.cell(pos, key)
+        form, row, cell = batch.cell(pos, key)
         if (pos, code, key) in seen:
             continue
         seen.add((pos, code, key))
@@ -271,7 +231,7 @@ def _report(batch: _Batch, parsed: pd.DataFrame, failures: list[tuple[str, str, 
             "limit": f.max_len or "",
             **_context(batch, parsed, code, pos, form, value),
         }
-        form.result.report.add(finding(code, str(form.result.path), batch.sheet, cell, **params))
+        form.result.add(finding(code, str(form.result.path), batch.sheet, cell, **params), row)
 
 
 def _context(

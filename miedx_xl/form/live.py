@@ -20,7 +20,7 @@ from miedx_xl.normalize import is_formula_like
 from miedx_xl.xlsx.sheets import HEADER_FILL, INPUT_FILL, LOCKED_FILL
 
 if TYPE_CHECKING:
-    from miedx_xl.form.check import FormResult
+    from miedx_xl.form.read import FormResult
 
 RESULT_HEADER = [*FORM_RESULT_HEADER, "元の色", "メモ"]
 """mark.py's columns, then the undo record: each marked cell's fill before marking, and

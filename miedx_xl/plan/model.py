@@ -137,10 +137,6 @@ class Plan:
             own = own[own["division"] == division]
         return own
 
-    def with_measures(self, measures: pd.DataFrame) -> Plan:
-        """A copy of the plan with another measures table."""
-        return replace(self, measures=measures)
-
 
 def _read_toml(name: str) -> dict[str, Any]:
     ref = resources.files("miedx_xl.plan") / "data" / name
