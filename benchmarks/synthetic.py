@@ -24,7 +24,8 @@ import pandas as pd
 
 from miedx_xl.form.layout import ASSESSMENTS, TEMPLATE_VERSION, form_file_name
 from miedx_xl.normalize import FiscalYear
-from miedx_xl.plan.model import Plan, expand_schedule, load_plan, schedule_column
+from miedx_xl.plan.columns import schedule_column
+from miedx_xl.plan.model import Plan, expand_schedule, load_plan
 
 VERSION = f"v1-{TEMPLATE_VERSION}"
 SEED = 20230410

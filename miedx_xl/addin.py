@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from miedx_xl.errors import AddinError
+from miedx_xl.files import replacing
 
 ADDIN_NAME = "miedx.xlam"
 PROJECT_NAME = "miedx"
@@ -197,14 +198,8 @@ def build_addin(out: Path, macros: Path | None = None) -> Path:
     ribbon = ribbon_xml(macros)
     vba = build_vba_project(template, modules)
     target = out if out.suffix.lower() == ".xlam" else out / ADDIN_NAME
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
+    with replacing(target) as partial:
         _write_package(template, partial, vba, ribbon)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, target)
     return target
 
 

@@ -20,14 +20,14 @@ from miedx_xl.form.pool import read_forms
 from miedx_xl.form.read import MAX_BYTES, FormResult, SheetData, fields_of
 from miedx_xl.form.read import saved_time as saved_time
 from miedx_xl.normalize import FiscalYear, cell_text, is_formula_like, parse_year_month
-from miedx_xl.plan.model import (
-    Plan,
+from miedx_xl.plan.columns import (
     assessment_column,
+    is_schedule_column,
     issues_column,
-    load_plan,
     schedule_column,
     status_column,
 )
+from miedx_xl.plan.model import Plan, load_plan
 
 STATE_SUBMITTED = "提出済"
 STATE_MISSING = "未提出"
@@ -270,7 +270,7 @@ def _merge(
                     if value is None:
                         continue
                     updates[col][idx] = value
-                    if col.startswith("schedule_") and current[col][idx] != value:
+                    if is_schedule_column(col) and current[col][idx] != value:
                         changed_schedule.add(idx)  # the division's own word, no longer inferred
                     if isinstance(value, str) and is_formula_like(value):
                         letter = letters.get(col, "")

@@ -12,7 +12,8 @@ from miedx_xl.consolidation import Consolidation, consolidate
 from miedx_xl.form.layout import form_file_name
 from miedx_xl.form.write import fill_form, make_forms
 from miedx_xl.normalize import FiscalYear
-from miedx_xl.plan.model import Plan, load_plan, status_column
+from miedx_xl.plan.columns import status_column
+from miedx_xl.plan.model import Plan, load_plan
 
 DEMO_FY = FiscalYear(3)
 RPA_MEASURE = 1

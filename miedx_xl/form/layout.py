@@ -14,6 +14,12 @@ from functools import cached_property
 from typing import Any, Final, Literal
 
 from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year
+from miedx_xl.plan.columns import (
+    assessment_column,
+    issues_column,
+    schedule_column,
+    status_column,
+)
 
 TEMPLATE_VERSION: Final = "miedx-form-2"
 META_SHEET: Final = "_meta"
@@ -80,10 +86,10 @@ def status_fields(
         Field("title", "取組内容", "text", True, width=32),
         Field("division", "担当課", "text", True, width=16),
     ]
-    history = [Field(f"status_{y}", f"取組状況（{y}）", "text", True, width=45) for y in earlier]
+    history = [Field(status_column(y), f"取組状況（{y}）", "text", True, width=45) for y in earlier]
     inputs = [
         Field(
-            f"status_{fy}",
+            status_column(fy),
             f"取組状況（{fy}）",
             "text",
             False,
@@ -95,7 +101,7 @@ def status_fields(
         ),
         *[
             Field(
-                f"schedule_{y}",
+                schedule_column(y),
                 f"スケジュール（{y}）",
                 "choice",
                 False,
@@ -108,7 +114,7 @@ def status_fields(
             for y in schedule_years
         ],
         Field(
-            f"assessment_{fy}",
+            assessment_column(fy),
             "自己評価",
             "choice",
             False,
@@ -118,7 +124,7 @@ def status_fields(
             hint_en="Pick one of the self-assessment words.",
         ),
         Field(
-            f"issues_{fy}",
+            issues_column(fy),
             "課題・今後の方向性",
             "text",
             False,

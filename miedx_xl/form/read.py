@@ -9,6 +9,7 @@ read pool's workers import this module): a DataFrame is made only on request.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -247,6 +248,28 @@ _label_key = lru_cache(maxsize=4096)(label_key)
 _BLANK_CHARS = " \u3000\t\r\n"
 
 
+def header_row(
+    rows: Sequence[Sequence[Any]], wanted: Mapping[str, str], scan: int = HEADER_SCAN_ROWS
+) -> tuple[int, dict[str, int]]:
+    """The header row among the first `scan` rows: the one holding most of the `wanted`
+    labels (label_key -> key), as its 0-based index and each found key's 0-based column;
+    (-1, {}) when no row holds any."""
+    complete = len(set(wanted.values()))
+    best_row, best = -1, dict[str, int]()
+    for r, row in enumerate(rows[:scan]):
+        found: dict[str, int] = {}
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value:
+                key = wanted.get(_label_key(value))
+                if key is not None and key not in found:
+                    found[key] = c
+        if len(found) > len(best):
+            best_row, best = r, found
+            if len(found) == complete:
+                break  # no later row can have more headers
+    return best_row, best
+
+
 def read_table(
     book: Sheets, file: str, sheet: str, fields: list[Field]
 ) -> tuple[Table | None, list[Finding]]:
@@ -254,20 +277,8 @@ def read_table(
     if sheet not in book.sheet_names:
         return None, [finding("sheet-missing", file, sheet, None, sheet_name=sheet)]
     rows = book.rows(sheet)
-    wanted = {_label_key(f.label): f for f in fields}  # f.match, without a per-Field cache
-    complete = len({f.key for f in wanted.values()})
-    best_row, best = -1, dict[str, int]()
-    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        found: dict[str, int] = {}
-        for c, value in enumerate(row):
-            if isinstance(value, str) and value:
-                f = wanted.get(_label_key(value))
-                if f is not None and f.key not in found:
-                    found[f.key] = c
-        if len(found) > len(best):
-            best_row, best = r, found
-            if len(found) == complete:
-                break  # no later row can have more headers
+    # f.match, without a per-Field cache
+    best_row, best = header_row(rows, {_label_key(f.label): f.key for f in fields})
     if best_row < 0:
         return None, [
             finding("header-missing", file, sheet, None, sheet_name=sheet, header=fields[0].label)

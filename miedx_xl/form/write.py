@@ -35,7 +35,8 @@ from miedx_xl.form.layout import (
 )
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan.book import policy_text
-from miedx_xl.plan.model import Plan, schedule_column
+from miedx_xl.plan.columns import schedule_column
+from miedx_xl.plan.model import Plan
 from miedx_xl.xlsx.sheets import (
     BODY_FONT,
     BOX,
@@ -410,12 +411,10 @@ def fill_form(
 
 
 def _header_columns(ws: Worksheet, fields: Sequence[Field]) -> dict[str, int]:
-    from miedx_xl.form.layout import HEADER_ROW, label_key
+    """Field key -> 1-based column of the form sheet's header cells."""
+    from miedx_xl.form.layout import HEADER_ROW
+    from miedx_xl.form.read import header_row
 
-    by_label = {f.match: f.key for f in fields}
-    cols = {}
-    for c in range(1, ws.max_column + 1):
-        value = ws.cell(row=HEADER_ROW, column=c).value
-        if isinstance(value, str) and label_key(value) in by_label:
-            cols[by_label[label_key(value)]] = c
-    return cols
+    rows = [list(r) for r in ws.iter_rows(max_row=HEADER_ROW, values_only=True)]
+    _, found = header_row(rows, {f.match: f.key for f in fields})
+    return {key: c + 1 for key, c in found.items()}

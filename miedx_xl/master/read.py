@@ -12,6 +12,8 @@ import python_calamine as pc
 from openpyxl.utils import get_column_letter
 
 from miedx_xl.errors import MasterError, PlanError
+from miedx_xl.form.layout import label_key
+from miedx_xl.form.read import header_row
 from miedx_xl.master.layout import (
     FY_LABEL,
     INDICATOR_SHEET,
@@ -30,13 +32,8 @@ from miedx_xl.normalize import (
     parse_fiscal_year,
     parse_number,
 )
-from miedx_xl.plan.model import (
-    ACTOR_HEADINGS,
-    Plan,
-    load_plan,
-    period_fiscal_year,
-    schedule_column,
-)
+from miedx_xl.plan.columns import Kind, schedule_column, year_column
+from miedx_xl.plan.model import ACTOR_HEADINGS, Plan, load_plan, period_fiscal_year
 from miedx_xl.plan.schema import validate_plan
 
 if TYPE_CHECKING:
@@ -94,12 +91,12 @@ def read_master_plan(path: Path) -> Plan:
 def _find_header(
     rows: list[list[Any]], sheet: str, required: Iterable[str], scan: int = 10
 ) -> tuple[int, dict[str, int]]:
-    """Row index of the header row and each (NFKC, space-free) label's column index."""
-    needed = [nfkc(x).replace(" ", "") for x in required]
-    for i, r in enumerate(rows[:scan]):
-        labels = {nfkc(cell_text(v)).replace(" ", ""): c for c, v in enumerate(r) if cell_text(v)}
-        if all(x in labels for x in needed):
-            return i, labels
+    """Row index of the header row and the column index of every label in it (by
+    `label_key`: NFKC, without spaces)."""
+    wanted = {label_key(x): x for x in required}
+    i, found = header_row(rows, wanted, scan)
+    if i >= 0 and len(found) == len(wanted):
+        return i, {label_key(cell_text(v)): c for c, v in enumerate(rows[i]) if cell_text(v)}
     raise MasterError(f"「{sheet}」シートに見出し「{'」「'.join(required)}」の行がありません。")
 
 
@@ -128,11 +125,12 @@ def _read_areas(summary: list[list[Any]], base: Plan, fy: FiscalYear) -> pd.Data
 
 _HEADINGS = {nfkc(text): actor for actor, text in ACTOR_HEADINGS.items()}
 _YEAR_COLUMN = re.compile(r"^(予定|スケジュール|取組状況|自己評価|課題・今後の方向性)\(?(R\d+)")
-_KINDS = {
+_KINDS: dict[str, Kind] = {
     "予定": "schedule",
     "スケジュール": "schedule",
     "取組状況": "status",
     "自己評価": "assessment",
+    "課題・今後の方向性": "issues",
 }
 
 
@@ -142,8 +140,11 @@ def _read_measures(rows: list[list[Any]], base: Plan, fy: FiscalYear) -> pd.Data
     inferred = False
     for label, c in cols.items():
         if m := _YEAR_COLUMN.match(label):
-            kind = _KINDS.get(m[1], "issues")
-            year_cols[f"{kind}_{m[2]}"] = c
+            fy_of_column = parse_fiscal_year(m[2]).value
+            if fy_of_column is None:
+                continue
+            kind = _KINDS[m[1]]
+            year_cols[year_column(kind, fy_of_column)] = c
             inferred |= kind == "schedule" and "推定" in label
     found: list[dict[str, Any]] = []
     area: int | None = None

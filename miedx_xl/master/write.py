@@ -38,16 +38,8 @@ from miedx_xl.form.layout import ASSESSMENTS
 from miedx_xl.form.mark import SEVERITY_JA
 from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year
 from miedx_xl.plan.book import policy_text
-from miedx_xl.plan.model import (
-    ACTOR_HEADINGS,
-    Plan,
-    assessment_column,
-    issues_column,
-    period_fiscal_year,
-    records,
-    schedule_column,
-    status_column,
-)
+from miedx_xl.plan.columns import assessment_column, issues_column, schedule_column, status_column
+from miedx_xl.plan.model import ACTOR_HEADINGS, Plan, period_fiscal_year, records
 from miedx_xl.xlsx.charts import CHART_HEIGHT_CM, Block, bar_chart, line_chart
 from miedx_xl.xlsx.grid import Grid
 from miedx_xl.xlsx.sheets import (

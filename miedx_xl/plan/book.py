@@ -6,7 +6,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from miedx_xl.plan.model import Plan, schedule_column, status_column
+from miedx_xl.plan.columns import schedule_column, status_column
+from miedx_xl.plan.model import Plan
 from miedx_xl.xlsx.sheets import landscape_a4, save_atomic, write_table
 
 

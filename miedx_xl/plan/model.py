@@ -13,6 +13,11 @@ import pandas as pd
 
 from miedx_xl.errors import PlanError
 from miedx_xl.normalize import FiscalYear, parse_fiscal_year, parse_year_month
+from miedx_xl.plan.columns import (
+    schedule_column,
+    status_column,
+    years_of,
+)
 
 MEASURE_COLUMNS = ["no", "area", "actor", "policy", "title", "division", "relisted_of"]
 """The fixed columns of the measures table (DESIGN.md); schedule_R*/status_R* follow."""
@@ -22,26 +27,6 @@ ACTOR_HEADINGS = {
     "市町連携（支援）": "■市町連携（支援）の取組",
     "産学官連携": "■産学官連携の取組",
 }
-
-
-def schedule_column(fy: FiscalYear) -> str:
-    """Column name of the schedule word of a fiscal year, e.g. `schedule_R4`."""
-    return f"schedule_{fy}"
-
-
-def status_column(fy: FiscalYear) -> str:
-    """Column name of the 取組状況 text of a fiscal year, e.g. `status_R3`."""
-    return f"status_{fy}"
-
-
-def assessment_column(fy: FiscalYear) -> str:
-    """Column name of the self-assessment of a fiscal year, e.g. `assessment_R4`."""
-    return f"assessment_{fy}"
-
-
-def issues_column(fy: FiscalYear) -> str:
-    """Column name of 課題・今後の方向性 of a fiscal year, e.g. `issues_R4`."""
-    return f"issues_{fy}"
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -90,13 +75,7 @@ class Plan:
 
     def status_years(self) -> list[FiscalYear]:
         """Fiscal years for which the measures table holds a 取組状況 column."""
-        out = []
-        for col in self.measures.columns:
-            if col.startswith("status_"):
-                fy = parse_fiscal_year(col.removeprefix("status_")).value
-                if fy is not None:
-                    out.append(fy)
-        return sorted(out)
+        return years_of(self.measures.columns, "status")
 
     def division_name(self, key: str, fy: FiscalYear) -> str:
         """The name a division has in a fiscal year (the latest name known at or before it)."""
