@@ -177,7 +177,7 @@ class Finding:
     message_en: str
 
     def as_dict(self) -> dict[str, Any]:
-        """The finding as the JSON object of DESIGN.md."""
+        """The finding as the JSON object of docs/design.md."""
         return asdict(self)
 
 
@@ -254,7 +254,7 @@ class Report:
         return Report(sorted(self.findings, key=_sort_key))
 
     def to_json(self) -> str:
-        """The findings as a JSON list (DESIGN.md)."""
+        """The findings as a JSON list (docs/design.md)."""
         return json.dumps([f.as_dict() for f in self.findings], ensure_ascii=False, indent=1)
 
 

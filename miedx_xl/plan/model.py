@@ -20,7 +20,7 @@ from miedx_xl.plan.columns import (
 )
 
 MEASURE_COLUMNS = ["no", "area", "actor", "policy", "title", "division", "relisted_of"]
-"""The fixed columns of the measures table (DESIGN.md); schedule_R*/status_R* follow."""
+"""The fixed columns of the measures table (docs/design.md); schedule_R*/status_R* follow."""
 
 ACTOR_HEADINGS = {
     "県": "■県の取組",

@@ -53,7 +53,7 @@ class Block:
 
 
 def _labels(show_value: bool) -> DataLabelList:
-    # LibreOffice shows every label kind that is not explicitly switched off (PITFALLS.md).
+    # LibreOffice shows every label kind that is not explicitly switched off (docs/pitfalls.md).
     return DataLabelList(
         showVal=show_value,
         showCatName=False,
