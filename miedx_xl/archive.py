@@ -77,7 +77,8 @@ def store_input(archive: Path, source: Path) -> str:
 LEDGER_SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, run_at TEXT, fy TEXT, folder TEXT, files INTEGER,
-    submitted INTEGER, missing INTEGER, errors INTEGER, warnings INTEGER
+    submitted INTEGER, missing INTEGER, errors INTEGER, warnings INTEGER,
+    outcome TEXT, master TEXT
 );
 CREATE TABLE IF NOT EXISTS files (
     run_id INTEGER REFERENCES runs(id), file TEXT, digest TEXT, size INTEGER,
@@ -126,19 +127,44 @@ def archived_as(archive: Path, digest: str, suffix: str) -> str | None:
     return str(archived_path(archive, digest, suffix).relative_to(archive))
 
 
-def append_run(archive: Path, run: RunRow, files: Sequence[FileRow]) -> Path:
-    """Append a run and its files to the archive's ledger in one transaction."""
+OUTCOME_CONSOLIDATED = "consolidated"
+"""A run whose forms were read and merged; no master written (yet)."""
+OUTCOME_COMPLETED = "completed"
+OUTCOME_FAILED = "failed"
+
+
+def _connect(archive: Path) -> sqlite3.Connection:
+    """The ledger, created or brought up to date (columns added by later versions)."""
     archive.mkdir(parents=True, exist_ok=True)
-    path = archive / LEDGER_NAME
-    with closing(sqlite3.connect(path)) as db, db:
-        db.executescript(LEDGER_SCHEMA)
+    db = sqlite3.connect(archive / LEDGER_NAME, timeout=30)
+    db.executescript(LEDGER_SCHEMA)
+    have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    for column in ("outcome", "master"):
+        if column not in have:
+            db.execute(f"ALTER TABLE runs ADD COLUMN {column} TEXT")
+    return db
+
+
+def append_run(archive: Path, run: RunRow, files: Sequence[FileRow]) -> int:
+    """Append a run (outcome: consolidated) and its files in one transaction; its id."""
+    with closing(_connect(archive)) as db, db:
         cur = db.execute(
-            "INSERT INTO runs (run_at, fy, folder, files, submitted, missing, errors, warnings)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            astuple(run),
+            "INSERT INTO runs (run_at, fy, folder, files, submitted, missing, errors, warnings,"
+            " outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*astuple(run), OUTCOME_CONSOLIDATED),
         )
+        run_id = int(cur.lastrowid or 0)
         db.executemany(
             "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(cur.lastrowid, *astuple(f)) for f in files],
+            [(run_id, *astuple(f)) for f in files],
         )
-    return path
+    return run_id
+
+
+def set_outcome(archive: Path, run_id: int, outcome: str, master: Path | None = None) -> None:
+    """Record how a run ended: its master written (completed) or not (failed)."""
+    with closing(_connect(archive)) as db, db:
+        db.execute(
+            "UPDATE runs SET outcome = ?, master = ? WHERE id = ?",
+            (outcome, str(master) if master else None, run_id),
+        )

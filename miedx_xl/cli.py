@@ -33,7 +33,9 @@ def cmd_forms(args: argparse.Namespace) -> int:
     from miedx_xl.cycle import open_year
 
     plan_from = Path(args.plan) if args.plan else None
-    paths = open_year(args.fy, Path(args.out), plan_from, progress=_progress("様式作成"))
+    paths = open_year(
+        args.fy, Path(args.out), plan_from, progress=_progress("様式作成"), any_year=args.any_year
+    )
     for p in paths:
         print(p)
     print(f"{args.fy.label_ja()} の様式を {len(paths)} 件作成しました。", file=sys.stderr)
@@ -68,6 +70,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         archive=Path(args.archive) if args.archive else None,
         max_bytes=int(args.max_mb * 1024 * 1024),
         progress=_progress("取りまとめ"),
+        any_year=args.any_year,
     )
     print(result.summary_ja())
     print(f"取りまとめ表: {out}")
@@ -131,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     forms.add_argument(
         "--plan", metavar="MASTER.xlsx", help="前年度の取りまとめ表（省略時は組み込みの計画）"
     )
+    forms.add_argument(
+        "--any-year", action="store_true", help="計画期間とその翌年度の外の年度も受け付ける"
+    )
     forms.set_defaults(func=cmd_forms)
 
     check = sub.add_parser(
@@ -156,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cons.add_argument(
         "--max-mb", type=float, default=20.0, help="これより大きいファイルは読まない（MB）"
+    )
+    cons.add_argument(
+        "--any-year", action="store_true", help="計画期間とその翌年度の外の年度も受け付ける"
     )
     cons.set_defaults(func=cmd_consolidate)
 

@@ -4,16 +4,18 @@ archived, a ledger row per file, and a finding for every file that could not be 
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from miedx_xl.archive import FileRow, RunRow, append_run, archived_as
-from miedx_xl.findings import Report, finding
+from miedx_xl.errors import UsageError
+from miedx_xl.findings import Finding, Report, finding
 from miedx_xl.form.check import check_loaded
 from miedx_xl.form.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET
 from miedx_xl.form.pool import read_forms
@@ -69,6 +71,9 @@ class Consolidation:
     """This year's RPA rows: fy, division, task, hours_before, hours_after, note, submitted_by."""
     run_at: str = ""
     """When the run happened (ISO 8601); the master's own time stamp."""
+    archive: Path | None = None
+    run_id: int | None = None
+    """The run's row in the archive's ledger."""
 
     def summary_ja(self) -> str:
         """One paragraph for the terminal: submitted, missing, with errors, rows merged."""
@@ -86,22 +91,67 @@ LOCK_PREFIX = "~$"
 ARCHIVE_NAME = "取りまとめ履歴"
 
 
+def check_year(plan: Plan, fy: FiscalYear) -> None:
+    """A fiscal year outside the plan's period and the year after it is a UsageError."""
+    last = FiscalYear(plan.last_fy.reiwa + 1)
+    if not plan.first_fy <= fy <= last:
+        raise UsageError(
+            f"{fy.label_ja()}（{fy}）は計画「{plan.name}」の期間"
+            f"（{plan.first_fy}～{plan.last_fy}）とその翌年度（{last}）の外です。"
+            "年度を確かめてください（意図した年度なら --any-year を付けてください）。"
+        )
+
+
 def default_archive(folder: Path) -> Path:
     """Where inputs are archived when no folder is given: beside the input folder."""
     return folder.resolve().parent / ARCHIVE_NAME
 
 
-def input_files(folder: Path, archive: Path) -> list[Path]:
-    """Every file below `folder` (sorted), leaving out the archive and hidden folders."""
-    skip = archive.resolve()
-    out = []
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.resolve().is_relative_to(skip):
-            continue
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue
-        out.append(path)
-    return out
+def input_files(folder: Path, archive: Path, report: Report) -> list[Path]:
+    """Every file below `folder` (sorted), leaving out the archive and hidden files and
+    folders. A link is not followed (a finding names it), and a folder that cannot be read
+    is a finding, never a silent gap."""
+    root, skip = folder.resolve(), archive.resolve()
+    out: list[Path] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = str(exc.filename or folder)
+        report.add(finding("folder-unreadable", where, reason=exc.strerror or str(exc)))
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
+        here = Path(dirpath)
+        kept = []
+        for name in sorted(dirnames):
+            sub = here / name
+            if name.startswith("."):
+                continue
+            if sub.is_symlink():
+                report.add(_link_finding(sub, root))
+                continue
+            if sub.resolve().is_relative_to(skip):
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in filenames:
+            path = here / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink():
+                report.add(_link_finding(path, root))
+                continue
+            out.append(path)
+    return sorted(out)
+
+
+def _link_finding(link: Path, root: Path) -> Finding:
+    """link-skipped for a symbolic link (or junction) among the inputs."""
+    try:
+        target = link.resolve(strict=False)
+        inside = target.is_relative_to(root)
+    except (OSError, RuntimeError):  # a loop of links
+        target, inside = link, False
+    where = "提出フォルダの中" if inside else "提出フォルダの外"
+    return finding("link-skipped", str(link), target=str(target), where=where)
 
 
 @dataclass
@@ -122,15 +172,26 @@ def consolidate(
     max_bytes: int = MAX_BYTES,
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
+    any_year: bool = False,
 ) -> Consolidation:
-    """Read, check, archive and merge every returned form in `folder` for fiscal year `fy`."""
+    """Read, check, archive and merge every returned form in `folder` for fiscal year `fy`
+    (a year of the plan's period or the next one, unless `any_year`)."""
     plan = plan or load_plan()
     if not folder.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "フォルダが見つかりません", str(folder))
+    if not any_year:
+        check_year(plan, fy)
     archive = archive or default_archive(folder)
-    run_at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    if folder.resolve().is_relative_to(archive.resolve()):
+        raise UsageError(
+            f"取りまとめ履歴のフォルダ「{archive}」が提出フォルダ「{folder}」と同じか、"
+            "その上にあります。提出された様式がすべて履歴とみなされて読み飛ばされるため、"
+            "提出フォルダの外（または中の別のフォルダ）を指定してください。"
+        )
+    started = now or datetime.now(UTC)
+    run_at = started.isoformat(timespec="seconds")
     report = Report()
-    files = input_files(folder, archive)
+    files = input_files(folder, archive, report)
     paths = []
     for path in files:
         if path.name.startswith(LOCK_PREFIX):
@@ -155,7 +216,8 @@ def consolidate(
     for item in inputs:
         report.extend(item.form.report)
         _refuse_other_plan(item.form, plan, fy, report)
-    chosen = _choose(inputs, plan, report)
+    # A saved time is in the future against this machine's clock, not the run's stamp.
+    chosen = _choose(inputs, plan, report, datetime.now(UTC))
     used = [chosen[key] for key in plan.divisions() if key in chosen]
     merged, rpa_all = _merge(plan, fy, used, report)
     for item in used:
@@ -173,7 +235,8 @@ def consolidate(
         rpa=rpa_all,
         run_at=run_at,
     )
-    write_ledger(archive, folder, result, inputs)
+    result.archive = archive
+    result.run_id = write_ledger(archive, folder, result, inputs)
     return result
 
 
@@ -194,7 +257,41 @@ def _refuse_other_plan(form: FormResult, plan: Plan, fy: FiscalYear, report: Rep
         form.meta = None
 
 
-def _choose(inputs: list[_Input], plan: Plan, report: Report) -> dict[str, _Input]:
+FUTURE_SLACK = timedelta(days=1)
+"""A saved time later than the run by more than this is taken for a PC clock that is wrong."""
+
+
+def _instant(text: str) -> datetime | None:
+    """An ISO 8601 time as an aware datetime (a naive one is taken as UTC)."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _when(item: _Input, now: datetime, report: Report) -> datetime:
+    """When a form was saved, for the newest-copy rule: its own saved time, or the time it
+    arrived in the folder when its saved time lies in the future (a wrong clock)."""
+    arrived = datetime.fromtimestamp(_mtime(item.form.path), UTC)
+    saved = _instant(item.form.saved)
+    if saved is None:
+        return arrived
+    if saved > now + FUTURE_SLACK:
+        report.add(
+            finding(
+                "saved-time-future",
+                str(item.form.path),
+                saved=saved.isoformat(timespec="seconds"),
+                now=now.isoformat(timespec="seconds"),
+                arrived=arrived.isoformat(timespec="seconds"),
+            )
+        )
+        return arrived
+    return saved
+
+
+def _choose(inputs: list[_Input], plan: Plan, report: Report, now: datetime) -> dict[str, _Input]:
     """The form used per division: the newest by its own saved time, then file time."""
     by_key: dict[str, list[_Input]] = {}
     for item in inputs:
@@ -202,8 +299,10 @@ def _choose(inputs: list[_Input], plan: Plan, report: Report) -> dict[str, _Inpu
             by_key.setdefault(item.form.meta.division_key, []).append(item)
     chosen = {}
     for key, items in by_key.items():
+        when = {id(x): _when(x, now, report) for x in items} if len(items) > 1 else {}
         items.sort(
-            key=lambda x: (x.form.saved, _mtime(x.form.path), x.form.path.name), reverse=True
+            key=lambda x: (when.get(id(x)), _mtime(x.form.path), x.form.path.name),
+            reverse=True,
         )
         chosen[key] = items[0]
         for other in items[1:]:
@@ -448,7 +547,7 @@ def _submission_row(key: str, name: str, item: _Input) -> Submission:
     )
 
 
-def write_ledger(archive: Path, folder: Path, result: Consolidation, inputs: list[_Input]) -> Path:
+def write_ledger(archive: Path, folder: Path, result: Consolidation, inputs: list[_Input]) -> int:
     """Append this run and one row per input file to the archive's ledger."""
     states = [s.state for s in result.submissions]
     run = RunRow(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from miedx_xl.errors import UsageError
+from miedx_xl.files import locked, remove_stale_temporaries
 from miedx_xl.form.read import MAX_BYTES
 
 if TYPE_CHECKING:
@@ -20,14 +21,21 @@ Progress = Callable[[int, int], None]
 
 
 def open_year(
-    fy: FiscalYear, out_dir: Path, plan_from: Path | None = None, progress: Progress | None = None
+    fy: FiscalYear,
+    out_dir: Path,
+    plan_from: Path | None = None,
+    progress: Progress | None = None,
+    any_year: bool = False,
 ) -> list[Path]:
     """様式作成: one form per 担当課 for `fy`, from the built-in plan or last year's master."""
+    from miedx_xl.consolidation import check_year
     from miedx_xl.form.write import make_forms
     from miedx_xl.master.read import read_master_plan
     from miedx_xl.plan.model import load_plan
 
     plan = read_master_plan(plan_from) if plan_from else load_plan()
+    if not any_year:
+        check_year(plan, fy)
     return make_forms(plan, fy, out_dir, progress=progress)
 
 
@@ -55,12 +63,18 @@ def close_year(
     max_bytes: int = MAX_BYTES,
     progress: Progress | None = None,
     keep: Iterable[Path] = (),
+    any_year: bool = False,
 ) -> tuple[Consolidation, Path]:
     """取りまとめ: consolidate the returned forms in `folder` and write the master to `out`.
 
     `keep` names files that must not be replaced (the workbook a button was pressed in).
+    Refused (UsageError): an output inside the folder or that is not a master of ours (an
+    earlier master is kept as a dated backup), and a second run on the same output. The
+    ledger records whether the master was written.
     """
+    from miedx_xl.archive import OUTCOME_COMPLETED, OUTCOME_FAILED, set_outcome
     from miedx_xl.consolidation import consolidate
+    from miedx_xl.master.read import is_master_file
     from miedx_xl.master.write import write_master
 
     if not folder.is_dir():
@@ -71,8 +85,30 @@ def close_year(
                 f"開いているブック「{kept.name}」が取りまとめ結果の書き出し先のため、書き直せません。"
                 "設定は別のブック（例: 事務局.xlsx）に置いてください。"
             )
-    result = consolidate(folder, fy, archive=archive, max_bytes=max_bytes, progress=progress)
-    return result, write_master(result, out)
+    if out.resolve().is_relative_to(folder.resolve()):
+        raise UsageError(
+            f"取りまとめ結果の書き出し先「{out}」が提出フォルダ「{folder}」の中にあります。"
+            "提出された様式を上書きしないよう、提出フォルダの外を指定してください。"
+        )
+    if out.exists() and not is_master_file(out):
+        raise UsageError(
+            f"「{out}」は取りまとめ結果（このツールが書いたマスターブック）ではないため、"
+            "上書きしません。別のファイル名を指定してください。"
+        )
+    with locked(out):
+        remove_stale_temporaries(out)
+        result = consolidate(
+            folder, fy, archive=archive, max_bytes=max_bytes, progress=progress, any_year=any_year
+        )
+        try:
+            master = write_master(result, out)
+        except BaseException:
+            if result.archive is not None and result.run_id is not None:
+                set_outcome(result.archive, result.run_id, OUTCOME_FAILED)
+            raise
+        if result.archive is not None and result.run_id is not None:
+            set_outcome(result.archive, result.run_id, OUTCOME_COMPLETED, master)
+    return result, master
 
 
 def close_message(result: Consolidation, master: Path) -> str:

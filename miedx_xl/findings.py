@@ -29,18 +29,61 @@ CODES: Final[dict[str, Code]] = {
     "file-unreadable": Code(
         "error",
         "読めないファイル",
-        "ファイルを開けません（{reason}）。Excel で開いて「Excel ブック (*.xlsx)」として"
-        "保存し直し、パスワードを外してから提出してください。",
-        "The file cannot be opened ({reason}). Open it in Excel, save it as an Excel workbook"
-        " (*.xlsx) without a password, and submit it again.",
+        "ファイルを開けません（{reason}）。{advice}",
+        "The file cannot be opened ({reason}). {advice_en}",
     ),
     "file-too-large": Code(
         "error",
         "大きすぎるファイル",
-        "ファイルが大きすぎるため読み込みません（{size}、上限 {limit}）。"
+        "ファイルが大きすぎるため読み込みません（{size}、{limit}）。"
         "様式以外のシートや画像を削除してから提出してください。",
-        "The file is too large to read ({size}; limit {limit}). Remove sheets and pictures"
+        "The file is too large to read ({size}; {limit_en}). Remove sheets and pictures"
         " that are not part of the form and submit it again.",
+    ),
+    "sheet-too-large": Code(
+        "error",
+        "使われている範囲が広すぎるシート",
+        "「{sheet_name}」シートは {last_cell} まで使われていて（{rows:,} 行・{columns:,} 列・"
+        "{cells:,} セル）、様式の大きさ（{max_rows:,} 行・{max_columns:,} 列）を超えるため"
+        "読み込みませんでした。離れたセルの値や空白、下までコピーした入力を削除して"
+        "保存し直してください。",
+        "Sheet '{sheet_name}' is used up to {last_cell} ({rows:,} rows, {columns:,} columns,"
+        " {cells:,} cells), more than a form holds ({max_rows:,} rows, {max_columns:,}"
+        " columns), so it was not read. Delete values far from the table, or input copied"
+        " down the sheet, and save it again.",
+    ),
+    "findings-omitted": Code(
+        "info",
+        "省略した指摘",
+        "「{code_title}」の指摘が多いため、以下 {omitted:,} 件を省略しました（全 {total:,} 件）。"
+        "表示された指摘を直すと、残りも同じように直せるはずです。",
+        "There are many '{of_code}' findings: {omitted:,} more were left out ({total:,} in all)."
+        " Fixing the ones shown should show how to fix the rest.",
+    ),
+    "folder-unreadable": Code(
+        "error",
+        "読めないフォルダ",
+        "フォルダを読めないため、中のファイルを取りまとめていません（{reason}）。"
+        "フォルダの権限を確かめてください。",
+        "The folder cannot be read, so its files were not consolidated ({reason}). Check"
+        " the folder's permissions.",
+    ),
+    "link-skipped": Code(
+        "warning",
+        "リンク（ショートカット）",
+        "リンクはたどりません（{where}の「{target}」を指しています）。"
+        "提出する様式そのものを提出フォルダに置いてください。",
+        "Links are not followed (this one points to '{target}'). Put the form itself in the"
+        " submission folder.",
+    ),
+    "saved-time-future": Code(
+        "warning",
+        "未来の保存日時",
+        "ファイルの保存日時 {saved} が取りまとめの日時 {now} より後です（パソコンの時計が"
+        "ずれている可能性があります）。同じ担当課の様式が複数あるときは、提出フォルダに"
+        "届いた日時 {arrived} で新旧を判断しました。",
+        "The file says it was saved at {saved}, after this run ({now}): the PC's clock may be"
+        " wrong. Among several forms of one division, its arrival time {arrived} was used.",
     ),
     "lock-file-skipped": Code(
         "info",
@@ -205,6 +248,10 @@ def finding(
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
+MAX_PER_CODE = 100
+"""Findings of one code kept per file; the rest are counted in one findings-omitted."""
+
+
 @dataclass
 class Report:
     """All findings of one check or one run."""
@@ -252,6 +299,34 @@ class Report:
     def sorted(self) -> Report:
         """A copy ordered by file, sheet, row, column, then severity."""
         return Report(sorted(self.findings, key=_sort_key))
+
+    def capped(self, per_code: int = MAX_PER_CODE) -> Report:
+        """A copy with at most `per_code` findings of each code per file, each code past
+        that summed up in one findings-omitted finding (a column filled down by accident
+        must not become a million findings)."""
+        counts = Counter((f.file, f.code) for f in self.findings)
+        if all(n <= per_code for n in counts.values()):
+            return self
+        kept: list[Finding] = []
+        seen: Counter[tuple[str, str]] = Counter()
+        for f in self.findings:
+            key = (f.file, f.code)
+            seen[key] += 1
+            if seen[key] <= per_code:
+                kept.append(f)
+            elif seen[key] == per_code + 1:
+                total = counts[key]
+                kept.append(
+                    finding(
+                        "findings-omitted",
+                        f.file,
+                        of_code=f.code,
+                        code_title=CODES[f.code].title_ja if f.code in CODES else f.code,
+                        omitted=total - per_code,
+                        total=total,
+                    )
+                )
+        return Report(kept)
 
     def to_json(self) -> str:
         """The findings as a JSON list (docs/design.md)."""

@@ -29,6 +29,7 @@ LAYERS = [
         "miedx_xl.archive",
         "miedx_xl.xlsx",
         "miedx_xl.plan.book",
+        "miedx_xl.form.guard",
         "miedx_xl.form.read",
         "miedx_xl.form.pool",
         "miedx_xl.form.check",

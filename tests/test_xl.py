@@ -22,11 +22,13 @@ import python_calamine as pc
 from openpyxl import Workbook, load_workbook
 
 from miedx_xl import xl
+from miedx_xl.consolidation import consolidate
 from miedx_xl.form.check import check_file
 from miedx_xl.form.layout import RESULT_SHEET
 from miedx_xl.form.live import NO_FINDINGS, NOTE_OURS, RESULT_HEADER
 from miedx_xl.form.mark import MARK_AUTHOR, SEVERITY_JA
 from miedx_xl.form.read import column_letter
+from miedx_xl.master.write import write_master
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan.model import Plan
 from miedx_xl.settings import SETTING_ROWS, SETTINGS_SHEET
@@ -449,13 +451,23 @@ def test_pdf_needs_the_master_first(xw: ModuleType, tmp_path: Path) -> None:
 
 def test_pdf_converts_the_master(xw: ModuleType, tmp_path: Path) -> None:
     require_soffice()
+    (tmp_path / "empty").mkdir()
+    result = consolidate(tmp_path / "empty", FiscalYear(3), archive=tmp_path / "arc")
+    write_master(result, tmp_path / "master.xlsx")
+    actions = run(xw, "pdf", settings_payload(settings_rows(tmp_path)))
+    assert (tmp_path / "pdf" / "master.pdf").is_file()
+    assert str(tmp_path / "pdf" / "master.pdf") in alerts(actions)[0][0]
+
+
+def test_pdf_refuses_a_workbook_that_is_not_a_master(xw: ModuleType, tmp_path: Path) -> None:
     wb = Workbook()
     assert wb.active is not None
     wb.active["A1"] = "取りまとめ"
     wb.save(tmp_path / "master.xlsx")
     actions = run(xw, "pdf", settings_payload(settings_rows(tmp_path)))
-    assert (tmp_path / "pdf" / "master.pdf").is_file()
-    assert str(tmp_path / "pdf" / "master.pdf") in alerts(actions)[0][0]
+    text, _, _, mode, _ = alerts(actions)[0]
+    assert mode == "critical" and "取りまとめ結果" in text and "PDF にしません" in text
+    assert not (tmp_path / "pdf" / "master.pdf").exists()
 
 
 # --- errors ------------------------------------------------------------------------------

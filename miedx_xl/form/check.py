@@ -84,7 +84,7 @@ def check_loaded(
     forms = [_Form(r, r.meta, fields_of(r.meta)) for r in loaded if r.meta is not None]
     _check_batch(forms, owners or {})
     for result in loaded:
-        result.report = result.report.sorted()
+        result.report = result.report.sorted().capped()
     return list(loaded)
 
 

@@ -8,6 +8,7 @@ read pool's workers import this module): a DataFrame is made only on request.
 
 from __future__ import annotations
 
+import errno
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ import python_calamine as pc
 from miedx_xl.archive import store_input
 from miedx_xl.errors import InputUnreadable
 from miedx_xl.findings import Finding, Report, finding
+from miedx_xl.form.guard import MAX_FORM_COLUMNS, MAX_FORM_ROWS, Extent, oversized_sheets
 from miedx_xl.form.layout import (
     INDICATOR_SHEET,
     META_SHEET,
@@ -72,10 +74,12 @@ class Sheets(Protocol):
 
 
 class CalamineSheets:
-    """Sheets of a workbook file read with python-calamine."""
+    """Sheets of a workbook file read with python-calamine; `refused` sheets (larger than a
+    form can be: see `guard`) read as empty and are never handed to calamine."""
 
-    def __init__(self, workbook: pc.CalamineWorkbook) -> None:
+    def __init__(self, workbook: pc.CalamineWorkbook, refused: frozenset[str] = frozenset()):
         self.workbook = workbook
+        self.refused = refused
 
     @property
     def sheet_names(self) -> list[str]:
@@ -83,7 +87,9 @@ class CalamineSheets:
         return list(self.workbook.sheet_names)
 
     def rows(self, sheet: str) -> list[list[Any]]:
-        """All rows of a sheet from A1."""
+        """All rows of a sheet from A1 (none for a refused sheet)."""
+        if sheet in self.refused:
+            return []
         rows: list[list[Any]] = self.workbook.get_sheet_by_name(sheet).to_python(
             skip_empty_area=False
         )
@@ -136,6 +142,49 @@ def _size_text(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
+_ADVICE = {
+    "format": (
+        "Excel で開いて「Excel ブック (*.xlsx)」として保存し直してから提出してください。",
+        "Open it in Excel, save it as an Excel workbook (*.xlsx) and submit it again.",
+    ),
+    "password": (
+        "Excel でパスワードを外して保存し直してから提出してください。",
+        "Remove its password in Excel, save it and submit it again.",
+    ),
+    "permission": (
+        "ファイルを読む権限がありません。ほかのプログラムで開いていれば閉じ、"
+        "フォルダとファイルの権限を確かめてください。",
+        "There is no permission to read it: close it in other programs and check the"
+        " permissions of the file and its folder.",
+    ),
+    "missing": (
+        "読み込む間にファイルが移動または削除されました。もう一度提出してください。",
+        "The file was moved or deleted while it was being read. Submit it again.",
+    ),
+}
+
+
+def unreadable(name: str, reason: str, cause: str = "format") -> Finding:
+    """A file-unreadable finding whose advice fits its cause (format, password,
+    permission, missing)."""
+    advice, advice_en = _ADVICE.get(cause, _ADVICE["format"])
+    return finding("file-unreadable", name, reason=reason, advice=advice, advice_en=advice_en)
+
+
+def os_cause(exc: OSError) -> str:
+    """The advice kind of an OSError met while reading an input."""
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission"
+    if isinstance(exc, FileNotFoundError) or exc.errno == errno.ENOENT:
+        return "missing"
+    return "format"
+
+
+def too_large(name: str, size: str, limit: str, limit_en: str) -> Finding:
+    """A file-too-large finding."""
+    return finding("file-too-large", name, size=size, limit=limit, limit_en=limit_en)
+
+
 def open_book(path: Path, max_bytes: int = MAX_BYTES) -> Book:
     """Open a returned file, or say in findings why it cannot be read."""
     name = str(path)
@@ -145,65 +194,96 @@ def open_book(path: Path, max_bytes: int = MAX_BYTES) -> Book:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        book.findings.append(finding("file-unreadable", name, reason=exc.strerror or str(exc)))
+        book.findings.append(unreadable(name, exc.strerror or str(exc), os_cause(exc)))
         return book
     if size > max_bytes:
-        book.findings.append(
-            finding("file-too-large", name, size=_size_text(size), limit=_size_text(max_bytes))
-        )
+        limit = _size_text(max_bytes)
+        book.findings.append(too_large(name, _size_text(size), f"上限 {limit}", f"limit {limit}"))
         return book
     if head.startswith(OLE_MAGIC):
-        reason = _ole_reason(path)
-        book.findings.append(finding("file-unreadable", name, reason=reason))
+        book.findings.append(unreadable(name, *_ole_reason(path)))
         return book
     if not head.startswith(b"PK"):
         reason = "空のファイルです" if size == 0 else "Excel ブック（.xlsx）ではありません"
-        book.findings.append(finding("file-unreadable", name, reason=reason))
+        book.findings.append(unreadable(name, reason))
         return book
+    oversized: dict[str, Extent] = {}
+    ratio_limit = MAX_UNPACK_RATIO * max(size, 1)
     try:
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
             names = set(zf.namelist())
-            if unpacked <= MAX_UNPACKED_BYTES and unpacked <= MAX_UNPACK_RATIO * max(size, 1):
+            if unpacked <= MAX_UNPACKED_BYTES and unpacked <= ratio_limit:
                 book.modified = document_time(zf)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        book.findings.append(finding("file-unreadable", name, reason=f"壊れた zip: {exc}"))
+                oversized = oversized_sheets(zf)
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError) as exc:
+        book.findings.append(unreadable(name, f"壊れた zip: {exc}"))
         return book
-    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_UNPACK_RATIO * max(size, 1):
+    if unpacked > MAX_UNPACKED_BYTES:
+        limit = _size_text(MAX_UNPACKED_BYTES)
         book.findings.append(
-            finding(
-                "file-too-large",
+            too_large(name, f"展開後 {_size_text(unpacked)}", f"上限 {limit}", f"limit {limit}")
+        )
+        return book
+    if unpacked > ratio_limit:
+        book.findings.append(
+            too_large(
                 name,
-                size=f"展開後 {_size_text(unpacked)}",
-                limit=_size_text(MAX_UNPACKED_BYTES),
+                f"展開後 {_size_text(unpacked)}",
+                f"ファイルの大きさの {MAX_UNPACK_RATIO} 倍（{_size_text(ratio_limit)}）を超えます",
+                f"over {MAX_UNPACK_RATIO} times the file's size ({_size_text(ratio_limit)})",
             )
         )
         return book
     if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-        book.findings.append(
-            finding("file-unreadable", name, reason="Excel ブックの構造がありません")
-        )
+        book.findings.append(unreadable(name, "Excel ブックの構造がありません"))
         return book
+    for sheet, found in oversized.items():
+        book.findings.append(
+            finding(
+                "sheet-too-large",
+                name,
+                sheet,
+                None,
+                sheet_name=sheet,
+                last_cell=found.cell(),
+                rows=found.rows,
+                columns=found.columns,
+                cells=found.cells,
+                max_rows=MAX_FORM_ROWS,
+                max_columns=MAX_FORM_COLUMNS,
+            )
+        )
     try:
-        book.workbook = CalamineSheets(pc.CalamineWorkbook.from_path(str(path)))
+        workbook = pc.CalamineWorkbook.from_path(str(path))
+        book.workbook = CalamineSheets(workbook, refused=frozenset(oversized))
     except Exception as exc:  # calamine raises several unrelated types for broken parts
-        book.findings.append(finding("file-unreadable", name, reason=f"読み込み失敗: {exc}"))
+        book.findings.append(unreadable(name, f"読み込み失敗: {exc}"))
     return book
 
 
-def document_time(zf: zipfile.ZipFile) -> str | None:
-    """The saved time in a workbook's docProps/core.xml (ISO 8601), or None."""
+def core_properties(zf: zipfile.ZipFile) -> dict[str, str]:
+    """The workbook's document properties (docProps/core.xml) by local name: creator,
+    title, modified, identifier, …; empty when the part is missing or unreadable."""
     from defusedxml import ElementTree  # only here: keeps a one-form check's start light
 
     try:
         with zf.open("docProps/core.xml") as fh:
             root = ElementTree.parse(fh).getroot()
-        for el in root:
-            if el.tag.endswith("}modified") and el.text:
-                return datetime.fromisoformat(el.text.strip().replace("Z", "+00:00")).isoformat()
-    except Exception:  # missing part, bad XML or date; defusedxml has its own exception types
+    except Exception:  # missing part, bad XML; defusedxml has its own exception types
+        return {}
+    return {el.tag.rsplit("}", 1)[-1]: (el.text or "").strip() for el in root}
+
+
+def document_time(zf: zipfile.ZipFile) -> str | None:
+    """The saved time in a workbook's docProps/core.xml (ISO 8601), or None."""
+    text = core_properties(zf).get("modified")
+    if not text:
         return None
-    return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        return None
 
 
 def saved_time(path: Path) -> str:
@@ -222,14 +302,15 @@ def saved_time(path: Path) -> str:
     return datetime.fromtimestamp(mtime, UTC).isoformat(timespec="seconds")
 
 
-def _ole_reason(path: Path) -> str:
+def _ole_reason(path: Path) -> tuple[str, str]:
+    """Why an OLE file cannot be read, and the advice kind."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return exc.strerror or str(exc)
+        return exc.strerror or str(exc), os_cause(exc)
     if "EncryptedPackage".encode("utf-16-le") in data:
-        return "パスワードで保護されています"
-    return "古い Excel 形式（.xls）です"
+        return "パスワードで保護されています", "password"
+    return "古い Excel 形式（.xls）です", "format"
 
 
 def read_meta(book: Sheets) -> tuple[FormMeta, str] | None:
@@ -276,6 +357,8 @@ def read_table(
     """Read a form sheet by header labels; findings for a missing sheet or column."""
     if sheet not in book.sheet_names:
         return None, [finding("sheet-missing", file, sheet, None, sheet_name=sheet)]
+    if sheet in getattr(book, "refused", ()):
+        return None, []  # open_book's sheet-too-large says why
     rows = book.rows(sheet)
     # f.match, without a per-Field cache
     best_row, best = header_row(rows, {_label_key(f.label): f.key for f in fields})
@@ -556,7 +639,7 @@ def read_file(task: Task) -> FormResult:
             digest = store_input(archive, path)
         except InputUnreadable as exc:
             reason = exc.strerror or str(exc)
-            gone = FormResult(path, Report([finding("file-unreadable", str(path), reason=reason)]))
+            gone = FormResult(path, Report([unreadable(str(path), reason, os_cause(exc))]))
             gone.saved = saved_time(path)
             return gone
     modified = None
@@ -567,11 +650,11 @@ def read_file(task: Task) -> FormResult:
             loaded = FormResult(path, Report(list(book.findings)))
         else:
             loaded = load_form(path, book.workbook)
+            loaded.report.extend(book.findings)
             if lean:
                 _make_lean(loaded)
     except Exception as exc:  # a bug or an unforeseen file must not stop the batch
-        reason = f"読み込み失敗: {exc}"
-        loaded = FormResult(path, Report([finding("file-unreadable", str(path), reason=reason)]))
+        loaded = FormResult(path, Report([unreadable(str(path), f"読み込み失敗: {exc}")]))
     if archive is not None:
         loaded.digest = digest
         loaded.saved = modified if modified is not None else saved_time(path)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import python_calamine as pc
 from openpyxl.utils import get_column_letter
 
 from miedx_xl.errors import MasterError, PlanError
+from miedx_xl.form.guard import sheet_parts
 from miedx_xl.form.layout import label_key
-from miedx_xl.form.read import header_row
+from miedx_xl.form.read import core_properties, header_row
 from miedx_xl.master.layout import (
     FY_LABEL,
     INDICATOR_SHEET,
@@ -36,8 +39,21 @@ from miedx_xl.plan.columns import Kind, schedule_column, year_column
 from miedx_xl.plan.model import ACTOR_HEADINGS, Plan, load_plan, period_fiscal_year
 from miedx_xl.plan.schema import validate_plan
 
-if TYPE_CHECKING:
-    from pathlib import Path
+CREATOR = "miedx_xl"
+"""The author written into every workbook we write (docProps/core.xml)."""
+
+
+def is_master_file(path: Path) -> bool:
+    """True when `path` is a master workbook written by `write_master` (its sheets and
+    author say so), so that writing a new master over it is allowed (after a backup)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            sheets = set(sheet_parts(zf))
+            props = core_properties(zf)
+    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError):
+        return False
+    needed = {SUMMARY_SHEET, PROGRESS_SHEET, INDICATOR_SHEET}
+    return needed <= sheets and props.get("creator") == CREATOR
 
 
 def read_master_plan(path: Path) -> Plan:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +32,7 @@ from miedx_xl.consolidation import (
     STATE_SUBMITTED,
     Consolidation,
 )
-from miedx_xl.errors import MasterError
+from miedx_xl.files import keep_backup
 from miedx_xl.form.layout import ASSESSMENTS
 from miedx_xl.form.mark import SEVERITY_JA
 from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year
@@ -245,24 +244,6 @@ def _run_time(text: str) -> datetime | None:
     if when.tzinfo is not None:
         when = when.astimezone(UTC).replace(tzinfo=None)
     return when
-
-
-def keep_backup(path: Path) -> Path:
-    """Copy `path` to `<stem>_YYYYMMDD-HHMMSS<suffix>` beside it (its own time); never overwrite."""
-    stamp = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
-    for n in range(1, 10_000):
-        extra = "" if n == 1 else f"-{n}"
-        backup = path.with_name(f"{path.stem}_{stamp}{extra}{path.suffix}")
-        try:
-            with path.open("rb") as src, backup.open("xb") as dst:
-                shutil.copyfileobj(src, dst)
-        except FileExistsError:
-            continue
-        shutil.copystat(path, backup)
-        return backup
-    raise MasterError(
-        f"{path.name} のバックアップ名が尽きました。古いバックアップを整理してください。"
-    )
 
 
 # ----------------------------------------------------------------------------------- 概要
