@@ -41,7 +41,7 @@ def open_year(
 
 def check_paths(paths: Sequence[Path], mark: bool = False) -> tuple[Report, list[Path]]:
     """入力チェック of files: all findings, and the marked copies written (with `mark`)."""
-    from miedx_xl.findings import Report
+    from miedx_xl.findings import Report, finding
     from miedx_xl.form.check import check_file
     from miedx_xl.form.mark import write_marked_copy
 
@@ -50,9 +50,35 @@ def check_paths(paths: Sequence[Path], mark: bool = False) -> tuple[Report, list
     for path in paths:
         result = check_file(path)
         report.extend(result.report)
-        if mark and result.meta is not None:
-            marked.append(write_marked_copy(path, result.report))
+        if not mark or result.meta is None:
+            continue
+        too_large = [f for f in result.report if f.code in ("sheet-too-large", "file-too-large")]
+        if too_large:
+            report.add(finding("mark-failed", str(path), reason="シートが大きすぎるため"))
+            continue
+        try:
+            marked.append(write_marked_copy(path, result.report, inputs=paths))
+        except Exception as exc:  # one file that openpyxl cannot edit must not stop the batch
+            report.add(finding("mark-failed", str(path), reason=_mark_reason(exc)))
     return report, marked
+
+
+def _mark_reason(exc: BaseException) -> str:
+    """Why a marked copy could not be written, in words a user can act on."""
+    import errno
+
+    name = type(exc).__name__
+    if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+        return "ファイル名が長すぎるため"
+    if isinstance(exc, OSError):
+        return f"ファイルを書き込めないため（{exc.strerror or exc}）"
+    if "DTD" in name or "Entities" in name or "Forbidden" in name:
+        return "ファイルの中に、安全のため読まない XML の宣言（DOCTYPE など）があるため"
+    if name == "IllegalCharacterError":
+        return "書き込めない制御文字が含まれているため"
+    if "MiedxError" in [c.__name__ for c in type(exc).__mro__]:
+        return str(exc)
+    return f"このファイルを編集できないため（{name}）"
 
 
 def close_year(

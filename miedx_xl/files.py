@@ -33,8 +33,10 @@ def _umask() -> int:
 
 
 def temp_prefix(path: Path) -> str:
-    """The name prefix of the temporary files written for `path`."""
-    return f"{TEMP_PREFIX}{path.name}-"
+    """The name prefix of the temporary files written for `path` (its name cut to leave
+    room within the file system's 255 bytes)."""
+    name = path.name.encode("utf-8")[:120].decode("utf-8", errors="ignore")
+    return f"{TEMP_PREFIX}{name}-"
 
 
 @contextmanager

@@ -85,6 +85,13 @@ CODES: Final[dict[str, Code]] = {
         "The file says it was saved at {saved}, after this run ({now}): the PC's clock may be"
         " wrong. Among several forms of one division, its arrival time {arrived} was used.",
     ),
+    "mark-failed": Code(
+        "warning",
+        "チェック結果のコピーを作れない",
+        "チェック結果を書き込んだコピーを作れませんでした（{reason}）。上の指摘を見て、"
+        "元のファイルを直してください。",
+        "No marked copy could be written ({reason}). Use the findings above to fix the file.",
+    ),
     "lock-file-skipped": Code(
         "info",
         "Excel の一時ファイル",

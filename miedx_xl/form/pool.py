@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ START_METHOD: str | None = None
 """multiprocessing start method; None: 'fork' on Linux, the platform's default elsewhere."""
 PARENT_READS = True
 """With a pool, this process also reads chunks (from the back; the workers from the front)."""
+WATCH_S = 0.5
+"""How often a worker looks whether its parent is still there."""
 IN_FLIGHT_PER_WORKER = 2
 """Chunks handed to the pool at a time per worker (one running, one waiting)."""
 
@@ -119,7 +122,12 @@ def _read_in_pool(
 
     method = start_method or ("fork" if sys.platform.startswith("linux") else None)
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=watch_parent,
+            initargs=(os.getpid(),),
+        )
     except (OSError, ValueError):
         return  # no processes here: everything is read in this process
     pending: dict[Future[list[FormResult]], int] = {}
@@ -157,6 +165,19 @@ def _read_in_pool(
             _stop_workers(pool)
         # Every part is in (or will be read here): do not wait for workers still starting.
         pool.shutdown(wait=False, cancel_futures=False)
+
+
+def watch_parent(parent: int) -> None:
+    """A worker's start: end the worker as soon as the process that started it is gone
+    (killed, say), instead of lingering for minutes with its share of the files."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="miedx-watch-parent", daemon=True).start()
 
 
 def _stop_workers(pool: Any) -> None:

@@ -43,6 +43,9 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_UNPACK_RATIO = 100
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 HEADER_SCAN_ROWS = 10
+MAX_NUMBER = 1e12
+"""Numbers a form accepts are below this (hours, counts, rates): a larger one is a mistake,
+and the master's sums of them stay exact."""
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -571,9 +574,11 @@ def parse_cell_number(f: Field, raw: Any) -> tuple[Any, str | None]:
         if parsed.value is None:
             return None, "cell-type"
         number = parsed.value.value
+    if not 0 <= number < MAX_NUMBER:  # also what sums of many rows must not overflow
+        return None, "cell-range"
     if f.kind == "int":
         return (int(number), None) if float(number).is_integer() else (None, "cell-type")
-    return number, ("cell-range" if number < 0 else None)
+    return number, None
 
 
 # --- locked cells ----------------------------------------------------------------------------

@@ -473,7 +473,13 @@ def _period_key(period: str) -> tuple[int, int, str]:
 
 
 def _number_format(value: float, approx: bool) -> str:
-    decimals = 0 if float(value).is_integer() else min(len(repr(float(value)).split(".")[1]), 3)
+    """A thousands-separated format with the value's own decimals (at most 3), for any
+    float: 1e-05 or 1e+300 have no "." in their repr, and inf or NaN no digits at all."""
+    number = float(value)
+    if not math.isfinite(number):
+        return "General"
+    exponent = Decimal(repr(number)).normalize().as_tuple().exponent
+    decimals = min(max(-exponent, 0), 3) if isinstance(exponent, int) else 0
     fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
     return f'"約"{fmt}' if approx else fmt
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from copy import copy
 from pathlib import Path
@@ -17,6 +15,7 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from miedx_xl.files import replacing
 from miedx_xl.normalize import is_formula_like
 from miedx_xl.xlsx import grid
 from miedx_xl.xlsx.grid import Grid
@@ -108,12 +107,5 @@ def landscape_a4(ws: Worksheet, title_rows: str | None = None) -> None:
 def save_atomic(wb: Workbook, path: Path, grids: Sequence[Grid] = ()) -> None:
     """Save to a temporary file beside `path`, then rename it into place (with the cells of
     any `grids` written into their sheets)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~tmp-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        grid.save(wb, Path(tmp), grids)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as tmp:
+        grid.save(wb, tmp, grids)
