@@ -314,7 +314,7 @@ def refused(request: Request, exc: Exception) -> Response:
         if status == 413:
             return too_large(server_of(request).config.max_bytes, request.url.path)
     else:
-        log.exception("unexpected error on %s", request.url.path)
+        log.error("unexpected error on %s", request.url.path, exc_info=exc)
         status, message = 500, "サーバーで処理を続けられませんでした。事務局に連絡してください。"
     if request.url.path.startswith("/xlwings/") or not request.url.path.startswith("/api/"):
         return PlainTextResponse(message, status_code=status)

@@ -106,7 +106,7 @@ class Config:
         """The division a key belongs to, or None."""
         found = None
         for division in divisions:
-            if hmac.compare_digest(self.division_key(division), key):
+            if hmac.compare_digest(self.division_key(division).encode(), key.encode()):
                 found = division
         return found
 
