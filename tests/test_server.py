@@ -548,3 +548,61 @@ def test_fifty_forms_from_ten_concurrent_clients_none_lost(
             assert f"提出済 {len(divisions)}" in done.json()["summary"]
             master = admin.get("/api/master")
             assert master.status_code == 200 and master.content[:2] == b"PK"
+
+
+# --- batches of concurrent checks ----------------------------------------------------------------
+
+
+def test_concurrent_checks_run_as_one_batch_each_with_its_own_findings(
+    plan: Plan, filled: Callable[..., Path]
+) -> None:
+    import asyncio
+
+    from miedx_xl.server.batch import Batcher
+
+    forms = [
+        filled(statuses={1: {"assessment_R4": "まあまあ"}}, name="a.xlsx"),
+        filled(statuses={2: {"status_R4": ""}, 3: {"status_R4": "あ" * 501}}, name="b.xlsx"),
+        filled(name="c.xlsx"),
+        filled(plan.divisions()[1], name="d.xlsx"),
+        filled(
+            rpa=[{"division": "道路管理課", "task": "点検", "hours_before": 5, "hours_after": 9}],
+            name="e.xlsx",
+        ),
+    ]
+    payloads = [remote.parse_payload(vba_json(vba_payload(p)).encode()) for p in forms]
+
+    async def run_all(batcher: Batcher) -> list[Any]:
+        return await asyncio.gather(*(batcher.check_payload(p) for p in payloads))
+
+    with ThreadPoolExecutor(1) as pool:
+        batcher = Batcher(pool, {}, 20 * 1024 * 1024)
+        results = asyncio.run(run_all(batcher))
+    assert batcher.batches == [len(forms)]
+    for path, result in zip(forms, results, strict=True):
+        expected = check_file(path).report
+        assert [(f.code, f.sheet, f.cell) for f in result.report] == [
+            (f.code, f.sheet, f.cell) for f in expected
+        ]
+    assert [len(r.report) for r in results][:3] == [1, 2, 0]
+
+
+def test_concurrent_ribbon_checks_each_get_their_own_cells(
+    srv: Running, filled: Callable[..., Path]
+) -> None:
+    words = ["まあまあ", "よい", "だめ", "普通", "未定", "?"]
+    forms = [
+        filled(statuses={1 + i % 3: {"assessment_R4": w}}, name=f"r{i}.xlsx")
+        for i, w in enumerate(words)
+    ]
+    payloads = [vba_payload(p) for p in forms]
+
+    def post(i: int) -> set[tuple[str, str]]:
+        actions = post_button(srv, "check", payloads[i], srv.key(DIVISION)).json()["actions"]
+        names = [s["name"] for s in payloads[i]["sheets"]]
+        return {(s, cell(a)) for s, a in on_sheets(actions, names) if a["args"] == [RED]}
+
+    with ThreadPoolExecutor(len(forms)) as pool:
+        painted = list(pool.map(post, range(len(forms))))
+    for path, cells in zip(forms, painted, strict=True):
+        assert cells == {(f.sheet, f.cell) for f in check_file(path).report if f.cell}

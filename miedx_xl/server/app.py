@@ -40,6 +40,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from miedx_xl.server import pages
+from miedx_xl.server.batch import Batcher
 from miedx_xl.server.config import (
     ROLE_DIVISION,
     ROLE_SECRETARIAT,
@@ -52,12 +53,11 @@ from miedx_xl.server.library import (
     FiscalYear,
     FormResult,
     Plan,
-    check_files,
     load_plan,
     parse_fiscal_year,
     write_marked_copy,
 )
-from miedx_xl.server.remote import PayloadError, check_answer, clear_answer, parse_payload
+from miedx_xl.server.remote import PayloadError, check_actions, clear_answer, parse_payload
 from miedx_xl.server.store import Store
 
 log = logging.getLogger("miedx_xl.server")
@@ -157,6 +157,7 @@ class Server:
             for no, div in self.plan.numbered()[["no", "division"]].itertuples(index=False)
         }
         self.divisions = self.plan.divisions()
+        self.batcher = Batcher(self.checker, self.owners, config.max_bytes)
         self._clean_uploads()
 
     def close(self) -> None:
@@ -235,10 +236,6 @@ class Server:
                 f"「{meta.division}」の調査票です。ログインしている担当課"
                 f"（{self.division_name(who.division_key)}）の調査票だけを扱えます。",
             )
-
-    def check_path(self, path: Path) -> FormResult:
-        """Check one stored upload (on the check executor)."""
-        return check_files([path], self.config.max_bytes, owners=self.owners)[0]
 
     async def receive_upload(self, request: Request) -> tuple[Path, str]:
         """The uploaded file, stored under its SHA-256; and its name (for display only)."""
@@ -335,9 +332,9 @@ async def xlwings_button(request: Request) -> Response:
         return JSONResponse(clear_answer(payload).answer())
     if button != "check":
         raise Refused(404, f"ボタン「{button}」に対応する処理がありません。")
-    result, actions = await server.run(server.checker, check_answer, payload)
+    result = await server.batcher.check_payload(payload)
     server.admit(result, who)
-    return JSONResponse(actions.answer())
+    return JSONResponse(check_actions(payload, result).answer())
 
 
 async def api_check(request: Request) -> Response:
@@ -345,7 +342,7 @@ async def api_check(request: Request) -> Response:
     server = server_of(request)
     who = server.require(request)
     path, name = await server.receive_upload(request)
-    result = await server.run(server.checker, server.check_path, path)
+    result = await server.batcher.check_file(path)
     server.admit(result, who)
     digest = server.remember(path, name, result)
     assert result.meta is not None
@@ -394,7 +391,7 @@ async def api_submit(request: Request) -> Response:
     server = server_of(request)
     who = server.require(request)
     path, name = await server.receive_upload(request)
-    result = await server.run(server.checker, server.check_path, path)
+    result = await server.batcher.check_file(path)
     server.admit(result, who)
     assert result.meta is not None
     key = result.meta.division_key

@@ -6,7 +6,7 @@ below change. The rest of `miedx_xl.server` imports from here, never from the li
 
 from __future__ import annotations
 
-from miedx_xl.checking import FormResult, check_files, check_sheets
+from miedx_xl.checking import FormResult, check_files, check_loaded, check_sheets
 from miedx_xl.consolidation import (
     STATE_DUPLICATE,
     STATE_MISSING,
@@ -21,7 +21,7 @@ from miedx_xl.master import write_master
 from miedx_xl.normalize import FiscalYear, parse_fiscal_year
 from miedx_xl.plan import Plan, load_plan
 from miedx_xl.reader import MAX_BYTES, column_letter
-from miedx_xl.readpool import archived_path, store_input
+from miedx_xl.readpool import LoadedForm, archived_path, load_form, read_forms, store_input
 from miedx_xl.sheets import HEADER_FILL
 from miedx_xl.xl import (
     CELL_REF,
@@ -57,18 +57,22 @@ __all__ = [
     "FiscalYear",
     "FormMeta",
     "FormResult",
+    "LoadedForm",
     "Mark",
     "Plan",
     "Report",
     "archived_path",
     "check_files",
+    "check_loaded",
     "check_sheets",
     "column_letter",
     "consolidate",
+    "load_form",
     "load_plan",
     "mark_color",
     "parse_fiscal_year",
     "plan_marks",
+    "read_forms",
     "result_rows",
     "store_input",
     "write_marked_copy",

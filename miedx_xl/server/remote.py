@@ -307,19 +307,22 @@ def write_results(
     out.add("activateSheet", [0])
 
 
-def check_answer(payload: dict[str, Any]) -> tuple[FormResult, Actions]:
-    """入力チェック on posted values: the check's result and the actions that show it.
+def check_payload(payload: dict[str, Any]) -> FormResult:
+    """入力チェック of the posted values (the same check as `miedx-xl check`)."""
+    return check_sheets(Path(book_name(payload)), PayloadSheets(payload))
 
-    A workbook that is not a form gets only a critical alert (the caller may refuse it
-    instead, before anything is marked).
+
+def check_actions(payload: dict[str, Any], result: FormResult) -> Actions:
+    """The actions that show a check's result in the posted workbook.
+
+    A workbook that is not a form gets only a critical alert (the server refuses it with
+    422 before answering, so this is for callers of the protocol alone).
     """
-    sheets = PayloadSheets(payload)
-    result = check_sheets(Path(book_name(payload)), sheets)
     out = Actions.of(payload)
     if result.meta is None:
         text = "\n".join(f.message_ja for f in result.report)
         out.alert(f"{NOT_A_FORM}\n{text}", critical=True)
-        return result, out
+        return out
     remove_marks(payload, out)
     names = [n for n in out.names if n != RESULT_SHEET]
     record = apply_marks(plan_marks(result, names), out)
@@ -330,7 +333,13 @@ def check_answer(payload: dict[str, Any]) -> tuple[FormResult, Actions]:
     else:
         advice = "赤い欄を直して、もう一度「入力チェック」を押してください。"
     out.alert(f"入力チェックが終わりました。\n{counts}\n{advice}")
-    return result, out
+    return out
+
+
+def check_answer(payload: dict[str, Any]) -> tuple[FormResult, Actions]:
+    """入力チェック on posted values: the check's result and the actions that show it."""
+    result = check_payload(payload)
+    return result, check_actions(payload, result)
 
 
 def clear_answer(payload: dict[str, Any]) -> Actions:
