@@ -10,9 +10,12 @@ dates as text, non-ASCII as \\u escapes, "/" escaped, long digit-only texts unqu
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
+import warnings
+import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,8 +27,11 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+import xlwings
+from defusedxml import ElementTree
 from openpyxl import Workbook, load_workbook
 
+from miedx_xl import addin
 from miedx_xl.checking import check_file
 from miedx_xl.layout import RESULT_SHEET
 from miedx_xl.mark import MARK_AUTHOR
@@ -40,6 +46,10 @@ from miedx_xl.server.config import (
     verify_password,
 )
 from miedx_xl.xl import NOTE_OURS, RESULT_HEADER
+
+with warnings.catch_warnings():  # oletools 0.60 uses pyparsing names deprecated since 3.0
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from oletools.olevba import VBA_Parser
 
 PASSWORD = "事務局の合言葉-2023"
 RED = "#FF9999"
@@ -606,3 +616,130 @@ def test_concurrent_ribbon_checks_each_get_their_own_cells(
         painted = list(pool.map(post, range(len(forms))))
     for path, cells in zip(forms, painted, strict=True):
         assert cells == {(f.sheet, f.cell) for f in check_file(path).report if f.cell}
+
+
+# --- the server add-in ---------------------------------------------------------------------------
+
+ACTION_SUB = re.compile(r"^Sub (\w+)\(wb As Workbook, action As Dictionary\)", re.M)
+
+
+def client_subs() -> set[str]:
+    """The action Subs RunServerPython can run: xlwings' Remote.bas and our MiedxServer.bas."""
+    remote_bas = Path(xlwings.__file__).parent / "addin" / "Remote.bas"
+    ours = Path(__file__).parent.parent / "macros" / "server" / "MiedxServer.bas"
+    return set(ACTION_SUB.findall(remote_bas.read_text(encoding="ascii"))) | set(
+        ACTION_SUB.findall(ours.read_text(encoding="ascii"))
+    )
+
+
+def test_every_action_is_a_sub_the_client_runs(srv: Running, two_bad: Path) -> None:
+    subs = client_subs()
+    assert set(remote.OWN_SUBS) <= subs and {"setRangeColor", "alert", "setValues"} <= subs
+    payload = vba_payload(two_bad)
+    key = srv.key(DIVISION)
+    checked = post_button(srv, "check", payload, key).json()["actions"]
+    cleared = post_button(srv, "clear", apply(payload, checked), key).json()["actions"]
+    used = {a["func"] for a in checked + cleared}
+    assert used <= subs, used - subs
+
+
+@pytest.fixture(scope="module")
+def server_addin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return addin.build_addin(
+        tmp_path_factory.mktemp("server-addin"), server="https://miedx.example.lg.jp/"
+    )
+
+
+def test_server_addin_has_the_vba_client_and_our_url(server_addin: Path) -> None:
+    parser = VBA_Parser(str(server_addin))
+    try:
+        modules = {Path(name).stem: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    assert {
+        "MiedxRibbon",
+        "MiedxServer",
+        "xlwings",
+        "Remote",
+        "WebHelpers",
+        "WebClient",
+        "WebRequest",
+        "WebResponse",
+        "Dictionary",
+        "IWebAuthenticator",
+    } <= set(modules)
+    ribbon = modules["MiedxRibbon"]
+    assert 'Public Const SERVER_URL As String = "https://miedx.example.lg.jp"' in ribbon
+    assert 'RunServerPython MiedxServerUrl() & "/xlwings/" & control.Id' in ribbon
+    assert "RunPython" not in ribbon.replace("RunServerPython", "")
+    assert all(code.isascii() for code in modules.values())
+    assert "Function RunServerPython(" in modules["Remote"]
+    with zipfile.ZipFile(server_addin) as zf:
+        ui = ElementTree.fromstring(zf.read(addin.RIBBON_PART))
+    ns = {"ui": addin.NS_CUSTOMUI14}
+    buttons = {b.get("id"): b for b in ui.findall(".//ui:button", ns)}
+    assert set(buttons) == {"check", "clear", "page"}
+    assert {b.get("onAction") for b in buttons.values()} == {"MiedxRibbon.OnAction"}
+    assert buttons["check"].get("label") == "入力チェック"
+    again = addin.build_addin(server_addin.parent / "again", server="https://miedx.example.lg.jp/")
+    assert again.read_bytes() == server_addin.read_bytes()
+
+
+def test_server_addin_kit(server_addin: Path) -> None:
+    folder = server_addin.parent
+    cmd = (folder / "setup.cmd").read_bytes()
+    assert cmd.isascii() and b"\r\n" in cmd and b"-ExecutionPolicy Bypass" in cmd
+    ps1 = (folder / "miedx-setup.ps1").read_bytes()
+    assert ps1.startswith(b"\xef\xbb\xbf")
+    text = ps1.decode("utf-8-sig")
+    assert '$ServerUrl = "https://miedx.example.lg.jp"' in text
+    assert "Zone.Identifier" in text and "AddIns.Add" in text and "Microsoft\\AddIns" in text
+    readme = (folder / "セットアップ手順.txt").read_bytes().decode("utf-8-sig")
+    assert "https://miedx.example.lg.jp" in readme and "共有フォルダ" in readme
+
+
+def test_server_addin_refuses_a_bad_url(tmp_path: Path) -> None:
+    with pytest.raises(addin.AddinError, match="URL"):
+        addin.build_addin(tmp_path, server='https://x.example/"; Shell "calc')
+
+
+# --- settings, sessions, the command -----------------------------------------------------------
+
+
+def test_sessions_are_signed_and_expire(tmp_path: Path) -> None:
+    config, password = init_config(tmp_path, "R4")
+    assert password and verify_password(password, config.secretariat_hash)
+    assert not verify_password(password + "x", config.secretariat_hash)
+    who = Principal("division", DIVISION)
+    cookie = config.session_cookie(who, now=1000.0)
+    assert config.session_of(cookie, now=1001.0) == who
+    assert config.session_of(cookie, now=1000.0 + 9 * 3600) is None  # expired
+    _, mac = cookie.split(".")
+    forged = config.session_cookie(Principal(ROLE_SECRETARIAT), now=1000.0).split(".")[0]
+    assert config.session_of(f"{forged}.{mac}", now=1001.0) is None
+    assert config.division_key(DIVISION) != config.division_key("デジタル戦略企画課")
+    assert (
+        config.division_key(DIVISION).startswith("dk-") and len(config.division_key(DIVISION)) == 35
+    )
+
+
+def test_ledger_is_in_wal_mode(srv: Running) -> None:
+    import sqlite3
+
+    with sqlite3.connect(srv.server.store.ledger) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_serve_command_parser_and_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from miedx_xl.server import add_serve_parser, serve
+
+    parser = argparse.ArgumentParser()
+    add_serve_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["serve", "--root", str(tmp_path), "--port", "8123"])
+    assert (args.root, args.host, args.port, args.fy) == (str(tmp_path), "127.0.0.1", 8123, None)
+    assert serve(tmp_path / "bad", fy="abc") == 2
+    assert "年度「abc」を読めません" in capsys.readouterr().err
