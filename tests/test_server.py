@@ -9,6 +9,7 @@ dates as text, non-ASCII as \\u escapes, "/" escaped, long digit-only texts unqu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import socket
@@ -467,6 +468,8 @@ def test_submit_own_form_and_refused_for_another(
     with srv.client(srv.key(other)) as client:
         refused = client.post("/api/submit", files={"file": ("own.xlsx", form.read_bytes(), XLSX)})
     assert refused.status_code == 403 and "デジタル改革推進課" in refused.json()["error"]
+    digest = hashlib.sha256(form.read_bytes()).hexdigest()
+    assert not (srv.config.root / "uploads" / f"{digest}.xlsx").exists()  # not kept
     with srv.client(srv.key(DIVISION)) as client:
         r = client.post("/api/submit", files={"file": ("own.xlsx", form.read_bytes(), XLSX)})
         assert r.status_code == 200, r.text

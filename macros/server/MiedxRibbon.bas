@@ -11,7 +11,7 @@ Public Const SERVER_URL As String = "http://localhost:8000"
 
 Function MiedxServerUrl() As String
     Dim url As String
-    url = GetConfig("SERVER_URL", "", "user")
+    url = CStr(GetConfig("SERVER_URL", "", "user"))
     If url = "" Then url = SERVER_URL
     If Right(url, 1) = "/" Then url = Left(url, Len(url) - 1)
     MiedxServerUrl = url
@@ -25,5 +25,5 @@ Public Sub OnAction(control As IRibbonControl)
     If ActiveWorkbook Is Nothing Then Exit Sub
     ' Only the user's own settings file may say where the key goes.
     RunServerPython MiedxServerUrl() & "/xlwings/" & control.Id, _
-        auth:=GetConfig("AUTH", "", "user"), timeout:=30000
+        auth:=CStr(GetConfig("AUTH", "", "user")), timeout:=30000
 End Sub

@@ -270,8 +270,29 @@ class Server:
         self.uploads[digest] = Upload(path, name, key, result, time.time())
         self.uploads.move_to_end(digest)
         while len(self.uploads) > UPLOAD_KEEP:
-            self.uploads.popitem(last=False)
+            _, old = self.uploads.popitem(last=False)
+            self.forget(old.path)
         return digest
+
+    def forget(self, path: Path) -> None:
+        """Delete an upload that is not (or no longer) kept, and its marked copy."""
+        if path.stem in self.uploads:
+            return
+        path.unlink(missing_ok=True)
+        path.with_name(f"{path.stem}_marked.xlsx").unlink(missing_ok=True)
+
+    async def checked_upload(
+        self, request: Request, who: Principal
+    ) -> tuple[Path, str, FormResult]:
+        """Receive, check and admit an upload; a refused one is deleted at once."""
+        path, name = await self.receive_upload(request)
+        try:
+            result = await self.batcher.check_file(path)
+            self.admit(result, who)
+        except BaseException:
+            self.forget(path)
+            raise
+        return path, name, result
 
     def findings_json(self, result: FormResult) -> list[dict[str, Any]]:
         """Findings for the page (the file is the uploaded one: no server path shown)."""
@@ -341,9 +362,7 @@ async def api_check(request: Request) -> Response:
     """Check an uploaded form: its findings and a link to the marked copy."""
     server = server_of(request)
     who = server.require(request)
-    path, name = await server.receive_upload(request)
-    result = await server.batcher.check_file(path)
-    server.admit(result, who)
+    path, name, result = await server.checked_upload(request, who)
     digest = server.remember(path, name, result)
     assert result.meta is not None
     return JSONResponse(
@@ -390,9 +409,7 @@ async def api_submit(request: Request) -> Response:
     """提出: check the form, then store it in the archive and the ledger at once."""
     server = server_of(request)
     who = server.require(request)
-    path, name = await server.receive_upload(request)
-    result = await server.batcher.check_file(path)
-    server.admit(result, who)
+    path, name, result = await server.checked_upload(request, who)
     assert result.meta is not None
     key = result.meta.division_key
     # Submissions queue for the one writer, in the order they arrive: a later one of the
@@ -424,7 +441,7 @@ async def api_submissions(request: Request) -> Response:
     server = server_of(request)
     who = server.require(request)
     key = None if who.secretariat else who.division_key
-    items = await server.run(server.checker, server.store.submissions, str(server.fy), key)
+    items = await asyncio.to_thread(server.store.submissions, str(server.fy), key)
     return JSONResponse([s.as_dict() for s in items])
 
 
