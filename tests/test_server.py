@@ -746,3 +746,19 @@ def test_serve_command_parser_and_usage_error(
     assert (args.root, args.host, args.port, args.fy) == (str(tmp_path), "127.0.0.1", 8123, None)
     assert serve(tmp_path / "bad", fy="abc") == 2
     assert "年度「abc」を読めません" in capsys.readouterr().err
+
+
+def test_upload_that_is_not_a_form_or_of_another_year(
+    srv: Running, tmp_path: Path, blank_forms: dict[str, Path]
+) -> None:
+    with srv.client(srv.key(DIVISION)) as client:
+        junk = client.post("/api/check", files={"file": ("x.xlsx", b"not a workbook", XLSX)})
+        assert junk.status_code == 422
+        assert "調査票ではない" in junk.json()["error"] and "Excel ブック" in junk.json()["error"]
+        empty = client.post("/api/submit", data={"note": "x"})
+        assert empty.status_code == 400 and "ファイルがありません" in empty.json()["error"]
+    with running(tmp_path / "r5", fy="R5") as r5, r5.client(r5.key(DIVISION)) as client:
+        form = blank_forms[DIVISION].read_bytes()
+        wrong = client.post("/api/submit", files={"file": ("R4.xlsx", form, XLSX)})
+        assert wrong.status_code == 422 and "令和5年度" in wrong.json()["error"]
+        assert r5.server.store.submissions("R4") == r5.server.store.submissions("R5") == []
