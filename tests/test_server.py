@@ -762,3 +762,31 @@ def test_upload_that_is_not_a_form_or_of_another_year(
         wrong = client.post("/api/submit", files={"file": ("R4.xlsx", form, XLSX)})
         assert wrong.status_code == 422 and "令和5年度" in wrong.json()["error"]
         assert r5.server.store.submissions("R4") == r5.server.store.submissions("R5") == []
+
+
+def test_a_form_that_breaks_its_batch_fails_alone(
+    filled: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from miedx_xl.server import batch
+
+    good = [filled(name=f"g{i}.xlsx") for i in range(3)]
+    real = batch.check_loaded
+    calls: list[int] = []
+
+    def fragile(loaded: list[Any], owners: Any = None) -> list[Any]:
+        calls.append(len(loaded))
+        if len(loaded) > 1:
+            raise RuntimeError("one odd form")
+        return real(loaded, owners)
+
+    monkeypatch.setattr(batch, "check_loaded", fragile)
+
+    async def run_all(batcher: batch.Batcher) -> list[Any]:
+        return await asyncio.gather(*(batcher.check_file(p) for p in good))
+
+    with ThreadPoolExecutor(1) as pool:
+        results = asyncio.run(run_all(batch.Batcher(pool, {}, 20 * 1024 * 1024)))
+    assert calls == [3, 1, 1, 1]
+    assert all(len(r.report) == 0 and r.meta is not None for r in results)

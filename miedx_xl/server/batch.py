@@ -91,9 +91,10 @@ class Batcher:
             for (i, _), result in zip(loaded, results, strict=True):
                 out[i] = result
         except Exception:
-            for i, form in loaded:
+            # Loaded afresh: a failed pass may have left findings on the forms it had read.
+            for i, _ in loaded:
                 try:
-                    out[i] = check_loaded([form], self.owners)[0]
+                    out[i] = check_loaded([loaders[i]()], self.owners)[0]
                 except Exception as exc:
                     out[i] = exc
         return [r if r is not None else RuntimeError("not checked") for r in out]
