@@ -41,6 +41,20 @@ NS_CUSTOMUI14 = "http://schemas.microsoft.com/office/2009/07/customui"
 REL_CUSTOMUI14 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 """[MS-CUSTOMUI2]: the relationship type of customUI14.xml (the 2006 type is customUI.xml's)."""
 
+SERVER_MACROS = "server"
+"""`macros/server/`: the ribbon and VBA of the division add-in that calls the server."""
+SERVER_CLIENT_MODULES = ("Remote.bas", "WebHelpers.bas")
+SERVER_CLIENT_CLASSES = (
+    "Dictionary.cls",
+    "IWebAuthenticator.cls",
+    "WebClient.cls",
+    "WebRequest.cls",
+    "WebResponse.cls",
+)
+"""xlwings' VBA client (RunServerPython) and its web classes, from the wheel's addin/."""
+SERVER_URL_CONST = re.compile(r'^(Public Const SERVER_URL As String = )"[^"]*"', re.MULTILINE)
+SERVER_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~\-/]*)?")
+
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 MODULE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 VB_NAME = re.compile(r'^Attribute VB_Name = "([^"]*)"', re.MULTILINE)
@@ -148,12 +162,39 @@ def ribbon_xml(macros: Path) -> bytes:
     return data
 
 
+def server_modules(url: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The server add-in's VBA: our modules with SERVER_URL set, and xlwings' VBA client
+    (standard modules, class modules), read from the installed wheel."""
+    if not SERVER_URL.fullmatch(url):
+        raise AddinError(
+            f"サーバーの URL「{url}」を使えません（例: https://miedx.example.lg.jp/）。"
+            "http:// か https:// で始まる英数字の URL にしてください。"
+        )
+    modules = macro_modules(macros_dir() / SERVER_MACROS)
+    ribbon, count = SERVER_URL_CONST.subn(rf'\g<1>"{url.rstrip("/")}"', modules[RIBBON_MODULE])
+    if count != 1:
+        raise AddinError(f"{RIBBON_MODULE}.bas に SERVER_URL の定義が見つかりません")
+    modules[RIBBON_MODULE] = ribbon
+    client = xlwings_dir() / "addin"
+    for name in SERVER_CLIENT_MODULES:
+        modules[Path(name).stem] = vba_text(name, (client / name).read_text(encoding="ascii"))
+    classes = {
+        Path(name).stem: vba_text(name, (client / name).read_text(encoding="ascii"))
+        for name in SERVER_CLIENT_CLASSES
+    }
+    return modules, classes
+
+
 # --- build -------------------------------------------------------------------------------
 
 
-def build_vba_project(template: Path, modules: dict[str, str]) -> bytes:
-    """`xl/vbaProject.bin` of the template with the ribbon module renamed and modules replaced."""
+def build_vba_project(
+    template: Path, modules: dict[str, str], classes: dict[str, str] | None = None
+) -> bytes:
+    """`xl/vbaProject.bin` of the template with the ribbon module renamed and modules replaced
+    (and `classes` added as class modules)."""
     from pyopenvba import ExcelFile  # type: ignore[import-untyped]
+    from pyopenvba.vba import VBAModuleKind  # type: ignore[import-untyped]
 
     with tempfile.TemporaryDirectory(prefix="miedx-addin-") as tmp:
         work, saved = Path(tmp, "template.xlam"), Path(tmp, "built.xlam")
@@ -168,6 +209,11 @@ def build_vba_project(template: Path, modules: dict[str, str]) -> bytes:
                     wb.set_module(name, text)
                 else:
                     project.add_module(name, text)
+            for name, text in (classes or {}).items():
+                if name in existing:  # the template's own Dictionary class
+                    wb.set_module(name, text)
+                else:
+                    project.add_module(name, text, kind=VBAModuleKind.other)
             wb.save(saved)
         with ExcelFile(saved) as check:
             problems = check.validate()  # only saved streams are validated
@@ -190,16 +236,31 @@ def _ui14_rels(data: bytes) -> bytes:
     return new
 
 
-def build_addin(out: Path, macros: Path | None = None) -> Path:
-    """Build the add-in at `out` (an .xlam path, or a folder for miedx.xlam); return its path."""
-    macros = macros or macros_dir()
+def build_addin(out: Path, macros: Path | None = None, server: str | None = None) -> Path:
+    """Build the add-in at `out` (an .xlam path, or a folder for miedx.xlam); return its path.
+
+    With `server` (its URL), the division add-in whose buttons call that server through
+    xlwings' RunServerPython (no Python on the PC), and beside it the set-up script and its
+    Japanese instructions.
+    """
     template = xlwings_dir() / TEMPLATE_NAME
-    modules = {**macro_modules(macros), XLWINGS_MODULE: xlwings_module()}
+    classes: dict[str, str] = {}
+    if server is None:
+        macros = macros or macros_dir()
+        modules = {**macro_modules(macros), XLWINGS_MODULE: xlwings_module()}
+    else:
+        macros = macros_dir() / SERVER_MACROS
+        own, classes = server_modules(server)
+        modules = {**own, XLWINGS_MODULE: xlwings_module()}
     ribbon = ribbon_xml(macros)
-    vba = build_vba_project(template, modules)
+    vba = build_vba_project(template, modules, classes)
     target = out if out.suffix.lower() == ".xlam" else out / ADDIN_NAME
     with replacing(target) as partial:
         _write_package(template, partial, vba, ribbon)
+    if server is not None:
+        from miedx_xl.server.kit import write_kit
+
+        write_kit(target, server)
     return target
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from miedx_xl.errors import MiedxError, message_ja
 from miedx_xl.normalize import FiscalYear, parse_fiscal_year
+from miedx_xl.server import add_serve_parser
 from miedx_xl.startup import end_short_lived, start_short_lived
 
 
@@ -90,7 +91,7 @@ def cmd_addin(args: argparse.Namespace) -> int:
     from miedx_xl.addin import build_addin, install_addin
 
     if args.action == "build":
-        print(build_addin(Path(args.out)))
+        print(build_addin(Path(args.out), server=args.server))
     else:
         print(install_addin().text())
     return 0
@@ -184,7 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("action", choices=["build", "install"])
     add.add_argument("--out", default="workbooks", help="build の出力先（フォルダか .xlam）")
+    add.add_argument(
+        "--server",
+        metavar="URL",
+        help="担当課向け: ボタンが庁内サーバー（URL）で動くアドインと、その配布キットを作る",
+    )
     add.set_defaults(func=cmd_addin)
+    add_serve_parser(sub)
     return parser
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from miedx_xl.consolidation import Consolidation
     from miedx_xl.findings import Report
     from miedx_xl.normalize import FiscalYear
+    from miedx_xl.plan.model import Plan
 
 Progress = Callable[[int, int], None]
 
@@ -90,6 +91,7 @@ def close_year(
     progress: Progress | None = None,
     keep: Iterable[Path] = (),
     any_year: bool = False,
+    plan: Plan | None = None,
 ) -> tuple[Consolidation, Path]:
     """取りまとめ: consolidate the returned forms in `folder` and write the master to `out`.
 
@@ -124,7 +126,13 @@ def close_year(
     with locked(out):
         remove_stale_temporaries(out)
         result = consolidate(
-            folder, fy, archive=archive, max_bytes=max_bytes, progress=progress, any_year=any_year
+            folder,
+            fy,
+            plan=plan,
+            archive=archive,
+            max_bytes=max_bytes,
+            progress=progress,
+            any_year=any_year,
         )
         try:
             master = write_master(result, out)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from miedx_xl.errors import UsageError, error_text, write_log
 from miedx_xl.form.live import (
+    ADDIN_TITLE,
     HEADER_COLOR,
     MARK_COLOR,
     NOTE_OURS,
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 
     from miedx_xl.findings import Finding
 
-TITLE = "みえDX進捗"
 OPENS_FILES = "excel"
 """The xlwings engine that can open a file in the user's Excel (Windows and macOS)."""
 
@@ -316,7 +316,7 @@ BUTTONS: dict[str, Callable[[Book], None]] = {
 
 def alert(book: Book, text: str, critical: bool = False) -> None:
     """A message box in the user's Excel."""
-    book.app.alert(text, title=TITLE, mode="critical" if critical else "info")
+    book.app.alert(text, title=ADDIN_TITLE, mode="critical" if critical else "info")
 
 
 def dispatch(button_id: str, book: Book | None = None) -> None:

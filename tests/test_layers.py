@@ -61,6 +61,11 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _is_module(name: str) -> bool:
+    path = PACKAGE.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
 def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
     """Every node but those under `if TYPE_CHECKING:`."""
     out: list[ast.AST] = []
@@ -85,9 +90,11 @@ def imports() -> dict[str, set[str]]:
         for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 if node.module.startswith("miedx_xl"):
-                    found.add(node.module)
-                    if node.module == "miedx_xl":
-                        found.update(f"miedx_xl.{a.name}" for a in node.names)
+                    # `from pkg import mod` imports the submodule, not pkg's own names.
+                    subs = {a.name for a in node.names if _is_module(f"{node.module}.{a.name}")}
+                    found.update(f"{node.module}.{name}" for name in subs)
+                    if len(subs) < len(node.names):
+                        found.add(node.module)
             elif isinstance(node, ast.Import):
                 found.update(a.name for a in node.names if a.name.startswith("miedx_xl"))
         graph[name] = {m for m in found if m != name and m != "miedx_xl"}

@@ -22,6 +22,8 @@ from miedx_xl.xlsx.sheets import HEADER_FILL, INPUT_FILL, LOCKED_FILL
 if TYPE_CHECKING:
     from miedx_xl.form.read import FormResult
 
+ADDIN_TITLE = "みえDX進捗"
+"""The ribbon tab's name, and the title of every message box the add-in shows."""
 RESULT_HEADER = [*FORM_RESULT_HEADER, "元の色", "メモ"]
 """mark.py's columns, then the undo record: each marked cell's fill before marking, and
 whether the note on it is ours (チェック表示をクリア reads these back)."""
