@@ -12,7 +12,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import textwrap
 import time
 import zipfile
 from collections.abc import Callable
@@ -20,11 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 from miedx_xl import files
 from miedx_xl.cli import main
 from miedx_xl.consolidation import consolidate
+from miedx_xl.cycle import check_paths
 from miedx_xl.form.check import check_file
 from miedx_xl.form.guard import MAX_FORM_ROWS
 from miedx_xl.master.read import is_master_file
@@ -362,6 +365,7 @@ def slow(task):
     return real(task)
 pool.read_file = slow
 from miedx_xl.consolidation import consolidate
+from miedx_xl.cycle import check_paths
 from miedx_xl.normalize import FiscalYear
 if __name__ == "__main__":
     pool.POOL_MIN_FILES = 1
@@ -604,5 +608,64 @@ def test_input_folders_are_left_unchanged(
     assert after == before
 
 
-def _unused() -> None:  # keep textwrap imported for scripts above
-    textwrap.dedent("")
+# --- property: whatever a cell holds -----------------------------------------------------------
+
+
+FAR = ["XFD1", "A1048576", "XFD1048576", "Z9999", "CV10001"]
+cell_values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-1e-300, max_value=1e-300),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.text(max_size=60),
+    st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=8),
+    st.sampled_from(["=1+1", "@x", "+81", "-", "", " ", "\u3000", "1e309", "inf", "NaN"]),
+)
+places = st.one_of(
+    st.tuples(st.integers(4, 30), st.integers(1, 20)).map(lambda rc: f"{chr(64 + rc[1])}{rc[0]}"),
+    st.sampled_from(FAR),
+)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(["取組状況", "指標", "RPA効果"]), places, cell_values),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_cell_value_never_crashes_a_run_and_the_valid_form_is_merged(
+    filled: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory, edits: list[Any]
+) -> None:
+    folder = tmp_path_factory.mktemp("prop")
+    box = folder / "提出"
+    box.mkdir()
+    good = put(box, filled(BIZ, name="good.xlsx"), "R4_good.xlsx")
+    bad = put(box, filled(SMART, name="bad.xlsx"), "R4_bad.xlsx")
+
+    def change(wb: Any) -> None:
+        for sheet, ref, value in edits:
+            ws = wb[sheet]
+            ws.protection.sheet = False
+            try:
+                ws[ref] = value
+            except (ValueError, TypeError, IllegalCharacterError):
+                ws[ref] = repr(value)  # openpyxl refuses control characters; their escapes
+                # (_x0001_) come through the form tests' own escaping
+
+    try:
+        edit(bad, change)
+    except (ValueError, TypeError):  # openpyxl cannot save it: no such file can arrive
+        return
+    result = consolidate(box, R4, archive=folder / "arc")
+    rows = {s.file: s.rows for s in result.submissions}
+    assert rows[good.name] > 0
+    write_master(result, folder / "m.xlsx")
+    report, _ = check_paths([bad, good], mark=True)
+    assert all(f.message_ja for f in report)
