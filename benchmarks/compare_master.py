@@ -171,10 +171,12 @@ def describe(path: Path) -> dict[str, Any]:
             "heights": {
                 r: d.height for r, d in sorted(ws.row_dimensions.items()) if d.height is not None
             },
+            # Per column: a writer may group equal neighbours into one <col min max>.
             "widths": {
-                f"{d.min}-{d.max}": d.width
+                c: d.width
                 for _, d in sorted(ws.column_dimensions.items())
-                if d.customWidth or d.width != 13.0
+                if d.customWidth
+                for c in range(d.min or 0, (d.max or 0) + 1)
             },
             "freeze": ws.freeze_panes,
             "print_titles": ws.print_title_rows,

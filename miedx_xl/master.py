@@ -2,9 +2,9 @@
 
 Sheets: 概要 (資料２－２), 進捗管理表 (資料２－２－１), 指標 with native charts (資料２),
 提出状況 and チェック結果. Every sheet prints A4 landscape, one page wide, with its title and
-header rows repeated. Computed figures are written as values (openpyxl formulas would have no
-cached value for a reader), and every division-supplied text goes through `sheets.put`, so
-text that looks like a formula stays text.
+header rows repeated. Computed figures are written as values (a formula written without its
+cached value shows nothing to a reader), and every cell goes through `xlsx.book.write_cell`,
+so text that looks like a formula stays text. The workbook is written with XlsxWriter.
 """
 
 from __future__ import annotations
@@ -23,13 +23,10 @@ from typing import Any
 
 import pandas as pd
 import python_calamine as pc
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.pagebreak import Break
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
-from miedx_xl.charts import CHART_HEIGHT_CM, Block, bar_chart, line_chart
 from miedx_xl.consolidation import (
     STATE_DUPLICATE,
     STATE_MISSING,
@@ -37,7 +34,6 @@ from miedx_xl.consolidation import (
     STATE_SUBMITTED,
     Consolidation,
 )
-from miedx_xl.grid import Grid
 from miedx_xl.layout import ASSESSMENTS
 from miedx_xl.mark import SEVERITY_JA
 from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year, parse_number
@@ -55,15 +51,18 @@ from miedx_xl.plan import (
     status_column,
 )
 from miedx_xl.planbook import policy_text
-from miedx_xl.sheets import (
+from miedx_xl.xlsx.book import (
     BOX,
-    FONT_NAME,
-    HEADER_FILL,
-    HEADER_FONT,
+    CENTERED_HEAD,
+    PAGE_HEADER_IN,
     WRAP_TOP,
+    Book,
+    Sheet,
+    fill,
+    font,
     landscape_a4,
-    save_atomic,
 )
+from miedx_xl.xlsx.charts import CHART_HEIGHT_CM, Block, bar_chart, line_chart
 
 SUMMARY_SHEET = "概要"
 PROGRESS_SHEET = "進捗管理表"
@@ -88,27 +87,30 @@ FY_LABEL = "対象年度"
 
 FONT_PT = 10
 # Explicit sizes: a font without one prints in LibreOffice at its own default size.
-TEXT_FONT = Font(name=FONT_NAME, size=FONT_PT)
-HEAD_FONT = Font(name=FONT_NAME, size=FONT_PT, bold=True, color=HEADER_FONT.color)
-TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True)
-BOLD_FONT = Font(name=FONT_NAME, size=FONT_PT, bold=True)
-NOTE_FONT = Font(name=FONT_NAME, size=9, color="595959")
-AREA_FILL = PatternFill("solid", fgColor="BDD7EE")
-ACTOR_FILL = PatternFill("solid", fgColor="DDEBF7")
-LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
+# Styles are XlsxWriter format properties (`xlsx.book.font`, `fill`, `BOX`, ...).
+TEXT_FONT = font(FONT_PT)
+HEAD_FONT = font(FONT_PT, bold=True, color="FFFFFF")
+TITLE_FONT = font(14, bold=True)
+BOLD_FONT = font(FONT_PT, bold=True)
+NOTE_FONT = font(9, color="595959")
+HEADER_FILL = fill("1F4E78")
+AREA_FILL = fill("BDD7EE")
+ACTOR_FILL = fill("DDEBF7")
+LABEL_FILL = fill("F2F2F2")
 STATE_FILLS = {
-    STATE_SUBMITTED: PatternFill("solid", fgColor="E2EFDA"),
-    STATE_MISSING: PatternFill("solid", fgColor="D9D9D9"),
-    STATE_NEEDS_FIX: PatternFill("solid", fgColor="FFC7CE"),
-    STATE_DUPLICATE: PatternFill("solid", fgColor="FFEB9C"),
+    STATE_SUBMITTED: fill("E2EFDA"),
+    STATE_MISSING: fill("D9D9D9"),
+    STATE_NEEDS_FIX: fill("FFC7CE"),
+    STATE_DUPLICATE: fill("FFEB9C"),
 }
 SEVERITY_FILLS = {
-    "error": PatternFill("solid", fgColor="FFC7CE"),
-    "warning": PatternFill("solid", fgColor="FFEB9C"),
+    "error": fill("FFC7CE"),
+    "warning": fill("FFEB9C"),
 }
 BAND_ROWS = math.ceil(CHART_HEIGHT_CM / 2.54 * 72 / 15) + 2
 """Rows of one chart band on the 指標 sheet (a chart's height in 15 pt rows, and a gap)."""
-CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
+CENTER = {"align": "center", "valign": "top", "text_wrap": True}
+MIDDLE = {"valign": "vcenter"}
 
 RPA_BEFORE = "rpa_hours_before"
 RPA_AFTER = "rpa_hours_after"
@@ -155,77 +157,68 @@ def percent_reduction(before: float, after: float, digits: int) -> float:
 
 
 class _Sheet:
-    """A master sheet: its cells in a Grid, with the master's cell styles by name."""
+    """A master sheet: its cells in an `xlsx.book.Sheet`, with the master's formats by name."""
 
-    def __init__(self, ws: Worksheet) -> None:
-        self.ws = ws
-        self.grid = Grid(ws)
-        g = self.grid
-        self.body = g.style("body", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX)
-        self.header_style = g.style(
-            "header",
-            font=HEAD_FONT,
-            fill=HEADER_FILL,
-            border=BOX,
-            alignment=Alignment(wrap_text=True, vertical="center", horizontal="center"),
-        )
-        self.note_style = g.style("note", font=NOTE_FONT)
-        self.bold = g.style("bold", font=BOLD_FONT)
-        self.box = g.style("box", border=BOX)
+    def __init__(self, book: Book, name: str) -> None:
+        self.book = book
+        self.name = name
+        self.cells: Sheet = book.sheet(name)
+        self.ws = self.cells.ws
+        self.breaks: list[int] = []
+        """Rows after which a printed page ends."""
+        self.body = book.style("body", TEXT_FONT, WRAP_TOP, BOX)
+        self.header_style = book.style("header", HEAD_FONT, HEADER_FILL, BOX, CENTERED_HEAD)
+        self.note_style = book.style("note", NOTE_FONT)
+        self.bold = book.style("bold", BOLD_FONT)
+        self.box = book.style("box", BOX)
 
-    def filled(self, fill: PatternFill) -> int:
+    def filled(self, colour: dict[str, Any]) -> Format:
         """The body style on a coloured background."""
-        return self.grid.style(
-            f"body:{fill.fgColor.rgb}", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX, fill=fill
-        )
+        return self.book.style(f"body:{colour['bg_color']}", TEXT_FONT, WRAP_TOP, BOX, colour)
 
-    def number(self, fmt: str) -> int:
+    def number(self, fmt: str) -> Format:
         """The body style with a number format."""
-        return self.grid.style(
-            f"number:{fmt}", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX, number_format=fmt
-        )
+        return self.book.style(f"number:{fmt}", TEXT_FONT, WRAP_TOP, BOX, {"num_format": fmt})
 
     def title(self, text: str) -> None:
         # Not merged: the title overflows to the right over the empty cells of row 1.
-        style = self.grid.style("title", font=TITLE_FONT, alignment=Alignment(vertical="center"))
-        self.grid.set(TITLE_ROW, 1, text, style)
-        self.grid.heights[TITLE_ROW] = 24
+        style = self.book.style("title", TITLE_FONT, MIDDLE)
+        self.cells.set(TITLE_ROW, 1, text, style)
+        self.cells.heights[TITLE_ROW] = 24
 
     def header(self, row: int, labels: Sequence[str], first_col: int = 1) -> None:
-        self.grid.set_row(row, labels, [self.header_style] * len(labels), first_col)
+        self.cells.set_row(row, labels, [self.header_style] * len(labels), first_col)
 
     def row(self, row: int, values: Sequence[Any], first_col: int = 1) -> None:
         """A table row in the body style."""
-        self.grid.set_row(row, values, [self.body] * len(values), first_col)
+        self.cells.set_row(row, values, [self.body] * len(values), first_col)
 
-    def restyle(self, row: int, col: int, style: int) -> None:
+    def restyle(self, row: int, col: int, style: Format) -> None:
         """Give a written cell another style."""
-        value, _ = self.grid.rows[row][col]
-        self.grid.set(row, col, value, style)
+        value, _ = self.cells.rows[row][col]
+        self.cells.set(row, col, value, style)
 
     def note(self, row: int, text: str) -> None:
-        self.grid.set(row, 1, text, self.note_style)
+        self.cells.set(row, 1, text, self.note_style)
 
     def widths(self, widths: Sequence[float]) -> None:
-        for c, width in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(c)].width = width
+        self.cells.set_widths(widths)
 
     def page(self, title: str) -> None:
         """Row heights from the texts, then the print set-up."""
-        self.grid.fit_rows(HEADER_ROW, self.grid.max_row)
+        self.cells.fit_rows(HEADER_ROW, self.cells.max_row)
         _page_setup(self.ws, title)
+        if self.breaks:
+            self.ws.set_h_pagebreaks(self.breaks)
 
 
 def _page_setup(ws: Worksheet, title: str) -> None:
     """A4 landscape with repeated title rows, frozen header and page header and footer."""
-    landscape_a4(ws, PRINT_TITLES)
-    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    landscape_a4(ws, (TITLE_ROW, HEADER_ROW))
+    ws.freeze_panes(HEADER_ROW, 0)
     # &A sheet name, &P page, &N pages; a literal & is written &&.
-    head, foot = ws.oddHeader, ws.oddFooter
-    if head is not None and foot is not None:
-        head.left.text = title.replace("&", "&&")
-        head.right.text = "&A"
-        foot.center.text = "&P / &N"
+    ws.set_header(f"&L{title.replace('&', '&&')}&R&A", margin=PAGE_HEADER_IN)
+    ws.set_footer("&C&P / &N", margin=PAGE_HEADER_IN)
 
 
 # --------------------------------------------------------------------------- writing
@@ -233,24 +226,19 @@ def _page_setup(ws: Worksheet, title: str) -> None:
 
 def write_master(result: Consolidation, out: Path) -> Path:
     """Write the master workbook of `result` to `out` (an earlier file is kept as a backup)."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = SUMMARY_SHEET
-    sheets = [_Sheet(ws), *(_Sheet(wb.create_sheet(name)) for name in MASTER_SHEETS[1:])]
-    _write_summary(sheets[0], result)
-    _write_progress(sheets[1], result)
-    _write_indicators(sheets[2], result)
-    _write_submissions(sheets[3], result)
-    _write_findings(sheets[4], result)
-    wb.properties.title = f"{result.plan.name} {result.fy.label_ja()} 取りまとめ表"
-    wb.properties.creator = "miedx_xl"
-    run_at = _run_time(result.run_at)
-    if run_at is not None:
-        wb.properties.created = run_at
-    if out.exists():
-        keep_backup(out)
-    save_atomic(wb, out, grids=[sh.grid for sh in sheets])
+    with Book(out) as book:
+        sheets = [_Sheet(book, name) for name in MASTER_SHEETS]
+        _write_summary(sheets[0], result)
+        _write_progress(sheets[1], result)
+        _write_indicators(sheets[2], result)
+        _write_submissions(sheets[3], result)
+        _write_findings(sheets[4], result)
+        book.properties(
+            f"{result.plan.name} {result.fy.label_ja()} 取りまとめ表", _run_time(result.run_at)
+        )
+        if out.exists():
+            keep_backup(out)
+        book.save()
     return out
 
 
@@ -324,8 +312,8 @@ def _write_summary(sh: _Sheet, result: Consolidation) -> None:
     ]
     label_style = sh.filled(LABEL_FILL)
     for label, value in facts:
-        sh.grid.set_row(row, [label, value, None, None], [label_style, *[sh.body] * 3])
-        sh.grid.merge(row, 2, 4)
+        sh.cells.set_row(row, [label, value, None, None], [label_style, *[sh.body] * 3])
+        sh.cells.merge(row, 2, 4)
         row += 1
     sh.widths([12, 34, 64, 64])
     sh.page(plan.name)
@@ -387,27 +375,20 @@ def _cell_of(row: Mapping[Any, Any], key: str, original: Mapping[Any, Any] | Non
 class _ProgressStyles:
     """The progress table's own cell styles (beside `_Sheet`'s body and box)."""
 
-    def __init__(self, grid: Grid) -> None:
-        self.center = grid.style("center", font=TEXT_FONT, alignment=CENTER, border=BOX)
-        self.area = grid.style("area", fill=AREA_FILL, border=BOX)
-        self.actor = grid.style("actor", fill=ACTOR_FILL, border=BOX)
-        middle = Alignment(vertical="center")
-        self.area_head = grid.style(
-            "area-head", font=BOLD_FONT, fill=AREA_FILL, border=BOX, alignment=middle
-        )
-        self.actor_head = grid.style(
-            "actor-head", font=BOLD_FONT, fill=ACTOR_FILL, border=BOX, alignment=middle
-        )
-        self.label = grid.style(
-            "label", font=BOLD_FONT, fill=LABEL_FILL, border=BOX, alignment=WRAP_TOP
-        )
+    def __init__(self, book: Book) -> None:
+        self.center = book.style("center", TEXT_FONT, CENTER, BOX)
+        self.area = book.style("area", AREA_FILL, BOX)
+        self.actor = book.style("actor", ACTOR_FILL, BOX)
+        self.area_head = book.style("area-head", BOLD_FONT, AREA_FILL, BOX, MIDDLE)
+        self.actor_head = book.style("actor-head", BOLD_FONT, ACTOR_FILL, BOX, MIDDLE)
+        self.label = book.style("label", BOLD_FONT, LABEL_FILL, BOX, WRAP_TOP)
 
 
 def _write_progress(sh: _Sheet, result: Consolidation) -> None:
     """The progress table (資料２－２－１): the master's one large sheet."""
     plan, fy = result.plan, result.fy
-    grid = sh.grid
-    st = _ProgressStyles(grid)
+    table = sh.cells
+    st = _ProgressStyles(sh.book)
     columns = _progress_columns(plan, fy)
     last = len(columns)
     sh.widths([c.width for c in columns])
@@ -421,8 +402,8 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
     row = HEADER_ROW
 
     def band(text: str, head: int, rest: int) -> None:
-        grid.set_row(row, [text, *[None] * (last - 1)], [head, *[rest] * (last - 1)])
-        grid.merge(row, 1, last)
+        table.set_row(row, [text, *[None] * (last - 1)], [head, *[rest] * (last - 1)])
+        table.merge(row, 1, last)
 
     for _, area in plan.areas.sort_values("no").iterrows():
         no = int(area["no"])
@@ -437,9 +418,9 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
                 row += 1
                 cells = [f"{label}\n■{ov['actor']}", None, None, None, text]
                 styles = [st.label, sh.box, sh.box, sh.box, sh.body]
-                grid.set_row(row, cells + [None] * (last - 5), styles + [sh.box] * (last - 5))
-                grid.merge(row, 1, 4)
-                grid.merge(row, 5, last)
+                table.set_row(row, cells + [None] * (last - 5), styles + [sh.box] * (last - 5))
+                table.merge(row, 1, 4)
+                table.merge(row, 5, last)
         group: tuple[str, bool] | None = None
         for m in (r for r in rows if r["area"] == no):
             reference = bool(m["reference"])
@@ -463,7 +444,7 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
                     values.append(names.get(m["division"]) or m["division"])
                 else:
                     values.append(_cell_of(m, col.key, original))
-            grid.set_row(row, values, row_styles)
+            table.set_row(row, values, row_styles)
     if any(INFERRED_MARK in c.label for c in columns):
         row += 2
         sh.note(
@@ -527,12 +508,7 @@ def _write_indicators(sh: _Sheet, result: Consolidation) -> None:
     sh.title(f"{plan.name}　指標（{fy.label_ja()}まで）")
     sh.header(HEADER_ROW, labels)
     sh.widths([40, 8, *[10] * len(periods), 36, 7, 7, 30])
-    id_style = sh.grid.style(
-        "indicator-id",
-        font=NOTE_FONT,
-        border=BOX,
-        alignment=Alignment(vertical="top", shrink_to_fit=True),
-    )
+    id_style = sh.book.style("indicator-id", NOTE_FONT, BOX, {"valign": "top", "shrink": True})
     row = HEADER_ROW
     groups: dict[str, list[dict[Any, Any]]] = {}
     for rec in records(ind):
@@ -566,13 +542,12 @@ def _write_indicators(sh: _Sheet, result: Consolidation) -> None:
                 continue
             value, approx = by_period[period]
             number = sh.number(_number_format(value, approx))
-            sh.grid.set(row, first_period_col + i, value, number)
+            sh.cells.set(row, first_period_col + i, value, number)
     last_table_row = row
-    ws = sh.ws
-    ws.row_breaks.append(Break(id=last_table_row + 1))
+    sh.breaks.append(last_table_row + 1)
     row = last_table_row + 2
-    big = sh.grid.style("big", font=Font(name=FONT_NAME, bold=True, size=12))
-    sh.grid.set(row, 1, "■ 集計（計算値）と図　※図はそれぞれ左の表の値を参照しています", big)
+    big = sh.book.style("big", font(12, bold=True))
+    sh.cells.set(row, 1, "■ 集計（計算値）と図　※図はそれぞれ左の表の値を参照しています", big)
     # One band per chart: its value table on the left, the chart beside it; two bands a page.
     tops = [row + 2 + i * BAND_ROWS for i in range(4)]
     _, rpa = _rpa_block(sh, tops[0], result)
@@ -580,16 +555,18 @@ def _write_indicators(sh: _Sheet, result: Consolidation) -> None:
     _, card = _card_block(sh, tops[2], result)
     _, assess = _assessment_block(sh, tops[3], result)
     # Break one row above the band: LibreOffice draws a chart's frame on both pages otherwise.
-    ws.row_breaks.append(Break(id=tops[2] - 2))
+    sh.breaks.append(tops[2] - 2)
+    wb = sh.book.wb
     charts = [
-        bar_chart(rpa, "図1　ＲＰＡ導入前後の延べ年間作業時間", "時間"),
-        bar_chart(copies, "図2　コピー使用枚数（月平均）", "枚"),
-        line_chart(card, "図3　マイナンバーカード交付率", "%"),
-        bar_chart(assess, f"図4　自己評価別の取組数（{fy}）", "取組数", stacked=True),
+        bar_chart(wb, rpa, "図1　ＲＰＡ導入前後の延べ年間作業時間", "時間"),
+        bar_chart(wb, copies, "図2　コピー使用枚数（月平均）", "枚"),
+        line_chart(wb, card, "図3　マイナンバーカード交付率", "%"),
+        bar_chart(wb, assess, f"図4　自己評価別の取組数（{fy}）", "取組数", stacked=True),
     ]
-    chart_col = get_column_letter(max(b.last_col for b in (rpa, copies, card, assess)) + 2)
+    chart_col = max(b.last_col for b in (rpa, copies, card, assess)) + 2
     for top, chart in zip(tops, charts, strict=True):
-        ws.add_chart(chart, f"{chart_col}{top}")
+        # Moved, not sized, with the cells (as a chart anchored at one cell).
+        sh.ws.insert_chart(top - 1, chart_col - 1, chart, {"object_position": 2})
     sh.page(plan.name)
 
 
@@ -600,14 +577,14 @@ def _indicator_value(plan: Plan, ind_id: str, period: str) -> float | None:
 
 
 def _block_title(sh: _Sheet, row: int, text: str, note: str = "") -> None:
-    sh.grid.set(row, 1, text, sh.bold)
+    sh.cells.set(row, 1, text, sh.bold)
     if note:
         sh.note(row + 1, note)
 
 
 def _value_row(sh: _Sheet, row: int, label: str, values: Sequence[float | int | None]) -> None:
     styles = [sh.body if v is None else sh.number(_number_format(float(v), False)) for v in values]
-    sh.grid.set_row(row, [label, *values], [sh.filled(LABEL_FILL), *styles])
+    sh.cells.set_row(row, [label, *values], [sh.filled(LABEL_FILL), *styles])
 
 
 def _rpa_totals(result: Consolidation) -> tuple[float | None, float | None, str]:
@@ -645,7 +622,7 @@ def _rpa_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Block]
         pct = percent_reduction(before, after, 1) if before else None
     _value_row(sh, header + 3, "削減時間", [saved])
     _value_row(sh, header + 4, "削減率（%）", [pct])
-    block = Block(sh.ws, header, header + 1, header + 2, 1, 2, 2)
+    block = Block(sh.name, header, header + 1, header + 2, 1, 2, 2)
     return header + 4, block
 
 
@@ -668,7 +645,7 @@ def _copies_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Blo
         pct = percent_reduction(before, after, 0) if before else None
     _value_row(sh, header + 3, "削減枚数", [saved])
     _value_row(sh, header + 4, "削減率（%）", [None if pct is None else int(pct)])
-    return header + 4, Block(sh.ws, header, header + 1, header + 2, 1, 2, 2)
+    return header + 4, Block(sh.name, header, header + 1, header + 2, 1, 2, 2)
 
 
 def _date_label(period: str) -> str:
@@ -706,7 +683,7 @@ def _card_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Block
             [series[CARD_MIE].get(period), series[CARD_NATIONAL].get(period)],
         )
     last = max(r, header + 1)
-    return last, Block(sh.ws, header, header + 1, last, 1, 2, 3)
+    return last, Block(sh.name, header, header + 1, last, 1, 2, 3)
 
 
 def assessment_counts(result: Consolidation) -> tuple[list[str], list[tuple[int, list[int]]]]:
@@ -752,7 +729,7 @@ def _assessment_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int,
         _value_row(sh, r, area_label(area), counts)
     totals = [sum(c[i] for _, c in rows) for i in range(len(kinds))]
     _value_row(sh, r + 1, "合計", totals)
-    return r + 1, Block(sh.ws, header, header + 1, max(r, header + 1), 1, 2, 1 + len(kinds))
+    return r + 1, Block(sh.name, header, header + 1, max(r, header + 1), 1, 2, 1 + len(kinds))
 
 
 # ------------------------------------------------------------------------ 提出状況, チェック結果

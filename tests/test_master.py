@@ -304,7 +304,9 @@ def test_charts_are_native_and_read_the_indicator_sheet(book: Any) -> None:
     assert [type(c) for c in charts] == [BarChart, BarChart, LineChart, BarChart]
 
     def refs(chart: Any) -> list[tuple[str, str, str]]:
-        return [(s.tx.strRef.f, s.cat.numRef.f, s.val.numRef.f) for s in chart.series]
+        # Text categories are a string reference (as Excel writes them), numbers a number one.
+        cat = [(s.cat.strRef or s.cat.numRef).f for s in chart.series]
+        return [(s.tx.strRef.f, c, s.val.numRef.f) for s, c in zip(chart.series, cat, strict=True)]
 
     r = find_row(ws, "導入前")
     assert refs(charts[0]) == [

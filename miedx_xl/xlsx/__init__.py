@@ -1,0 +1,1 @@
+"""Writing workbooks: XlsxWriter books, charts, LibreOffice conversions."""
