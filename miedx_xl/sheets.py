@@ -1,8 +1,11 @@
-"""Low-level openpyxl writing shared by forms, the plan book and the master workbook."""
+"""Low-level openpyxl writing for workbooks that are edited or kept in openpyxl: the marked
+copy of a form (`mark`), the plan book (`planbook`) and a filled form (`forms.fill_form`).
+New forms and the master are written with XlsxWriter (`miedx_xl.xlsx.book`)."""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from copy import copy
@@ -17,8 +20,6 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from miedx_xl import grid
-from miedx_xl.grid import Grid
 from miedx_xl.normalize import is_formula_like
 
 FONT_NAME = "Yu Gothic"
@@ -30,6 +31,22 @@ INPUT_FILL = PatternFill("solid", fgColor="FFFFFF")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 THIN = Side(style="thin", color="A6A6A6")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+# XML 1.0 forbids these characters; OOXML writes them as _xHHHH_ (and a literal `_xHHHH_`
+# in a text as `_x005F_xHHHH_`, so that it is not read as an escape).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_LITERAL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+
+
+def ooxml_escape(text: str) -> str:
+    """Characters XML forbids as `_xHHHH_`, and a literal `_xHHHH_` kept literal, as Excel
+    writes them (openpyxl refuses the characters; Excel and python-calamine decode both)."""
+    if "_x" in text:
+        text = _LITERAL_ESCAPE.sub(r"_x005F_\1", text)
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
+    return text
 
 
 _STYLES: WeakKeyDictionary[Workbook, dict[str, StyleArray]] = WeakKeyDictionary()
@@ -57,7 +74,7 @@ def put(ws: Worksheet, row: int, col: int, value: Any) -> Any:  # returns the Ce
     cannot hold as such (control characters) are written as Excel's `_xHHHH_` escapes."""
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
-        value = grid.ooxml_escape(value)
+        value = ooxml_escape(value)
     cell.value = value
     if isinstance(value, str) and value and is_formula_like(value):
         cell.data_type = "s"
@@ -105,14 +122,13 @@ def landscape_a4(ws: Worksheet, title_rows: str | None = None) -> None:
         ws.print_title_rows = title_rows
 
 
-def save_atomic(wb: Workbook, path: Path, grids: Sequence[Grid] = ()) -> None:
-    """Save to a temporary file beside `path`, then rename it into place (with the cells of
-    any `grids` written into their sheets)."""
+def save_atomic(wb: Workbook, path: Path) -> None:
+    """Save to a temporary file beside `path`, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".~tmp-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
-        grid.save(wb, Path(tmp), grids)
+        wb.save(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
