@@ -558,16 +558,39 @@ def _write_indicators(sh: _Sheet, result: Consolidation) -> None:
     sh.breaks.append(tops[2] - 2)
     wb = sh.book.wb
     charts = [
-        bar_chart(wb, rpa, "図1　ＲＰＡ導入前後の延べ年間作業時間", "時間"),
-        bar_chart(wb, copies, "図2　コピー使用枚数（月平均）", "枚"),
-        line_chart(wb, card, "図3　マイナンバーカード交付率", "%"),
-        bar_chart(wb, assess, f"図4　自己評価別の取組数（{fy}）", "取組数", stacked=True),
+        bar_chart(
+            wb,
+            rpa,
+            "図1　ＲＰＡ導入前後の延べ年間作業時間",
+            "時間",
+            num_format=_axis_format(sh, rpa),
+        ),
+        bar_chart(
+            wb, copies, "図2　コピー使用枚数（月平均）", "枚", num_format=_axis_format(sh, copies)
+        ),
+        line_chart(
+            wb, card, "図3　マイナンバーカード交付率", "%", num_format=_axis_format(sh, card)
+        ),
+        bar_chart(
+            wb,
+            assess,
+            f"図4　自己評価別の取組数（{fy}）",
+            "取組数",
+            stacked=True,
+            num_format=_axis_format(sh, assess),
+        ),
     ]
     chart_col = max(b.last_col for b in (rpa, copies, card, assess)) + 2
     for top, chart in zip(tops, charts, strict=True):
         # Moved, not sized, with the cells (as a chart anchored at one cell).
         sh.ws.insert_chart(top - 1, chart_col - 1, chart, {"object_position": 2})
     sh.page(plan.name)
+
+
+def _axis_format(sh: _Sheet, block: Block) -> str:
+    """A chart's value axis format: that of its first value cell (as a linked axis shows)."""
+    _, fmt = sh.cells.rows.get(block.first_row, {}).get(block.first_col, (None, None))
+    return str(getattr(fmt, "num_format", None) or "General")
 
 
 def _indicator_value(plan: Plan, ind_id: str, period: str) -> float | None:

@@ -16,8 +16,6 @@ from xlsxwriter.workbook import Workbook
 CHART_WIDTH_CM = 16
 CHART_HEIGHT_CM = 9
 PX_PER_CM = 96 / 2.54
-PLOT_LAYOUT = {"x": 0.08, "y": 0.12, "width": 0.88, "height": 0.62}
-"""The plot area inside the chart (fractions of its width and height)."""
 TITLE_PT = 12
 """Chart titles in bold 12 pt (the default is too large for A4 pages)."""
 
@@ -95,11 +93,15 @@ def _chart(wb: Workbook, options: dict[str, Any]) -> Any:
     return chart
 
 
-def _finish(chart: Any, title: str, y_title: str, legend: bool) -> None:
+def _finish(chart: Any, title: str, y_title: str, legend: bool, num_format: str) -> None:
     chart.set_title(
         {"name": title, "name_font": {"size": TITLE_PT, "bold": True}, "overlay": False}
     )
-    chart.set_y_axis({"name": y_title, "min": 0})
+    # The value axis in the cells' number format: LibreOffice does not follow a linked one.
+    chart.set_x_axis({"major_tick_mark": "none"})
+    chart.set_y_axis(
+        {"name": y_title, "min": 0, "major_tick_mark": "none", "num_format": num_format}
+    )
     chart.set_size(
         {
             "width": round(CHART_WIDTH_CM * PX_PER_CM),
@@ -107,7 +109,6 @@ def _finish(chart: Any, title: str, y_title: str, legend: bool) -> None:
         }
     )
     chart.set_legend({"position": "bottom"} if legend else {"none": True})
-    chart.set_plotarea({"layout": PLOT_LAYOUT})
 
 
 def bar_chart(
@@ -117,8 +118,10 @@ def bar_chart(
     y_title: str,
     stacked: bool = False,
     legend: bool | None = None,
+    num_format: str = "General",
 ) -> Any:
-    """A clustered (or stacked) vertical bar chart of the block's series."""
+    """A clustered (or stacked) vertical bar chart of the block's series (`num_format`: the
+    value axis's number format)."""
     options: dict[str, Any] = {"type": "column"}
     if stacked:
         options["subtype"] = "stacked"
@@ -131,11 +134,13 @@ def bar_chart(
             series["data_labels"] = {"value": True}
         chart.add_series(series)
     n_series = block.last_col - block.first_col + 1
-    _finish(chart, title, y_title, legend if legend is not None else n_series > 1)
+    _finish(chart, title, y_title, legend if legend is not None else n_series > 1, num_format)
     return chart
 
 
-def line_chart(wb: Workbook, block: Block, title: str, y_title: str) -> Any:
+def line_chart(
+    wb: Workbook, block: Block, title: str, y_title: str, num_format: str = "General"
+) -> Any:
     """A line chart with markers, one line per series of the block."""
     chart = _chart(wb, {"type": "line"})
     for i, series in enumerate(block.series()):
@@ -144,5 +149,5 @@ def line_chart(wb: Workbook, block: Block, title: str, y_title: str) -> Any:
         # Close values (42.5 vs 42.4) would overprint: first series above, others below.
         series["data_labels"] = {"value": True, "position": "above" if i == 0 else "below"}
         chart.add_series(series)
-    _finish(chart, title, y_title, legend=True)
+    _finish(chart, title, y_title, True, num_format)
     return chart
