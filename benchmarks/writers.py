@@ -1,16 +1,18 @@
 """write_master alone: the XlsxWriter writer against the Grid writer it replaced.
 
 For each N, the cached synthetic forms (`benchmarks/synthetic.py`) are consolidated once (by
-this tree's library, in a child process) and the result pickled beside the cache. Then, each
-in a fresh process so its peak memory is its own, `write_master` of that same result is
-timed `--repeat` times with
+this tree's library, in a child process) and the result pickled beside the cache. Then
+`write_master` of that same result is timed `--repeat` times with each writer, one run per
+fresh process (so its peak memory is its own), the two writers' runs interleaved (so a
+change of load on the machine falls on both):
 
 - new: this tree's library (XlsxWriter, `miedx_xl/xlsx/book.py`);
 - grid: the library at commit 7b6c5e9 (openpyxl + `grid.Grid`), checked out into a
   throw-away `git worktree` under /tmp and put first on the child's PYTHONPATH.
 
-Prints a Markdown table: N, writer, seconds (median), peak memory of the process (MB) and
-its memory before writing (the imports and the loaded result).
+Prints a Markdown table: N, writer, seconds (median and each run), peak memory of the
+process (MB, the largest of the runs), its memory before writing (the imports and the loaded
+result), the file's size and the 1-minute load average during the runs.
 
     python benchmarks/writers.py [--sizes 330 3300] [--repeat 3]
 """
@@ -141,18 +143,28 @@ def main() -> None:
     if args.child:
         child(args.child, args.repeat)
         return
-    print("| N | writer | seconds (median) | runs | peak MB | MB before writing | file MB |")
-    print("|---:|---|---:|---|---:|---:|---:|")
+    print("| N | writer | seconds (median) | runs | peak MB | MB before writing | file MB | load |")
+    print("|---:|---|---:|---|---:|---:|---:|---|")
     try:
         old = old_tree()
+        writers = (("new (XlsxWriter)", TREE), (f"grid ({OLD_COMMIT})", old))
         for n in args.sizes:
             pickled = consolidated(n)
-            for name, tree in (("new (XlsxWriter)", TREE), (f"grid ({OLD_COMMIT})", old)):
-                r = run(tree, pickled, args.repeat)
-                runs = ", ".join(f"{t:.2f}" for t in r["runs"])
+            got: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in writers}
+            loads = []
+            for _ in range(args.repeat):
+                for name, tree in writers:
+                    loads.append(os.getloadavg()[0])
+                    got[name].append(run(tree, pickled, 1))
+            load = f"{min(loads):.2f}–{max(loads):.2f}"
+            for name, runs in got.items():
+                times = [r["seconds"] for r in runs]
                 print(
-                    f"| {n:,} | {name} | {r['seconds']:.2f} | {runs} | {r['peak_mb']:.0f} "
-                    f"| {r['before_mb']:.0f} | {r['bytes'] / 1e6:.1f} |",
+                    f"| {n:,} | {name} | {statistics.median(times):.2f} "
+                    f"| {', '.join(f'{t:.2f}' for t in times)} "
+                    f"| {max(r['peak_mb'] for r in runs):.0f} "
+                    f"| {max(r['before_mb'] for r in runs):.0f} "
+                    f"| {runs[0]['bytes'] / 1e6:.1f} | {load} |",
                     flush=True,
                 )
     finally:
