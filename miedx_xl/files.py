@@ -39,24 +39,36 @@ def temp_prefix(path: Path) -> str:
     return f"{TEMP_PREFIX}{name}-"
 
 
-@contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """A temporary path beside `path` to write to; when the block ends without an error it
-    is renamed onto `path` (atomic on one file system), otherwise it is removed."""
+def temp_beside(path: Path) -> Path:
+    """A new, empty temporary file beside `path`, named for it (see `remove_stale_temporaries`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=path.suffix, dir=path.parent)
     os.close(fd)
-    tmp = Path(name)
+    return Path(name)
+
+
+def put_in_place(tmp: Path, path: Path) -> None:
+    """Rename a complete temporary file onto `path` (atomic on one file system).
+
+    mkstemp makes the file 0600: it gets the mode a plain open() would give (the user's
+    umask), or the mode of the file it replaces, so colleagues can still read it.
+    """
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        mode = 0o666 & ~_umask()
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write to; when the block ends without an error it
+    is renamed onto `path`, otherwise it is removed."""
+    tmp = temp_beside(path)
     try:
         yield tmp
-        # mkstemp makes the file 0600: give it the mode a plain open() would (the user's
-        # umask), or the mode of the file it replaces, so colleagues can still read it.
-        try:
-            mode = path.stat().st_mode & 0o777
-        except OSError:
-            mode = 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        put_in_place(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 

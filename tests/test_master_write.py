@@ -19,17 +19,16 @@ from miedx_xl.consolidation import Consolidation, Submission
 from miedx_xl.errors import MasterError
 from miedx_xl.findings import Report, finding
 from miedx_xl.form.write import make_forms
-from miedx_xl.master.read import read_master_plan
-from miedx_xl.master.write import (
+from miedx_xl.master.layout import (
     FINDING_SHEET,
     INDICATOR_SHEET,
     MASTER_SHEETS,
     PROGRESS_SHEET,
     SUBMISSION_SHEET,
     SUMMARY_SHEET,
-    percent_reduction,
-    write_master,
 )
+from miedx_xl.master.read import read_master_plan
+from miedx_xl.master.write import percent_reduction, write_master
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan.model import Plan, load_plan
 from miedx_xl.report import write_report
@@ -305,7 +304,9 @@ def test_charts_are_native_and_read_the_indicator_sheet(book: Any) -> None:
     assert [type(c) for c in charts] == [BarChart, BarChart, LineChart, BarChart]
 
     def refs(chart: Any) -> list[tuple[str, str, str]]:
-        return [(s.tx.strRef.f, s.cat.numRef.f, s.val.numRef.f) for s in chart.series]
+        # Text categories are a string reference (as Excel writes them), numbers a number one.
+        cat = [(s.cat.strRef or s.cat.numRef).f for s in chart.series]
+        return [(s.tx.strRef.f, c, s.val.numRef.f) for s, c in zip(chart.series, cat, strict=True)]
 
     r = find_row(ws, "導入前")
     assert refs(charts[0]) == [

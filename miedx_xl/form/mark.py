@@ -19,8 +19,14 @@ from miedx_xl.errors import UsageError
 from miedx_xl.findings import Finding
 from miedx_xl.form.layout import FORM_SHEETS, RESULT_HEADER, RESULT_SHEET
 from miedx_xl.form.read import core_properties
-from miedx_xl.xlsx.grid import ooxml_escape
-from miedx_xl.xlsx.sheets import INPUT_FILL, LOCKED_FILL, put, save_atomic, write_table
+from miedx_xl.xlsx.sheets import (
+    INPUT_FILL,
+    LOCKED_FILL,
+    ooxml_escape,
+    put,
+    save_atomic,
+    write_table,
+)
 
 MARK_AUTHOR = "miedx_xl 入力チェック"
 MARK_FILL = PatternFill("solid", fgColor="FF9999")

@@ -1,4 +1,8 @@
-"""Writing a division's form: the workbook a 担当課 fills in for one fiscal year."""
+"""Writing a division's form: the workbook a 担当課 fills in for one fiscal year.
+
+A new form is written with XlsxWriter (`xlsx.book`); `fill_form`, which fills a written
+form as a division would, edits it with openpyxl.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.utility import xl_col_to_name
 
 from miedx_xl.errors import UsageError
 from miedx_xl.form.layout import (
@@ -37,24 +36,44 @@ from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan.book import policy_text
 from miedx_xl.plan.columns import schedule_column
 from miedx_xl.plan.model import Plan
-from miedx_xl.xlsx.sheets import (
-    BODY_FONT,
+from miedx_xl.xlsx.book import (
     BOX,
-    HEADER_FILL,
-    HEADER_FONT,
-    INPUT_FILL,
-    LOCKED_FILL,
+    CENTERED_HEAD,
+    PAGE_HEADER_IN,
     WRAP_TOP,
+    Book,
+    Sheet,
+    fill,
+    font,
     landscape_a4,
-    put,
-    save_atomic,
 )
+from miedx_xl.xlsx.sheets import put, save_atomic
 
-EMPTY_REQUIRED_FILL = PatternFill("solid", bgColor="FFF2CC", fgColor="FFF2CC")
-TITLE_FONT = Font(name="Yu Gothic", bold=True, size=14)
-NOTE_FONT = Font(name="Yu Gothic", size=10, color="595959")
-UNLOCKED = Protection(locked=False)
-LOCKED = Protection(locked=True)
+# Styles are XlsxWriter format properties (see `xlsx.book`).
+EMPTY_REQUIRED_FILL = {"bg_color": "#FFF2CC", "fg_color": "#FFF2CC"}
+"""Conditional format of an empty required cell (a solid fill: the pattern of a conditional
+format's fill is solid unless it says otherwise)."""
+TITLE_FONT = font(14, bold=True)
+NOTE_FONT = font(10, color="595959")
+BODY_FONT = font()
+HEADER_FONT = font(bold=True, color="FFFFFF")
+HEADER_FILL = fill("1F4E78")
+INPUT_HEADER_FILL = fill("C65911")
+LOCKED_FILL = fill("E7E6E6")
+INPUT_FILL = fill("FFFFFF")
+UNLOCKED = {"locked": False}
+LOCKED = {"locked": True}
+EDITABLE_FORMATS = {
+    "format_cells": True,
+    "format_columns": True,
+    "format_rows": True,
+    # Comments (the header hints) and scenarios stay editable, as before.
+    "objects": True,
+    "scenarios": True,
+}
+"""What a protected form sheet still allows: formatting cells, columns and rows."""
+TITLE_MAX = 32
+"""Characters of an input or error message's title (Excel's limit)."""
 DATA_TOP = 4
 """First data row of every form sheet (headers are on layout.HEADER_ROW)."""
 
@@ -173,146 +192,140 @@ def write_form(
     meta = form_meta(plan, fy, key, now)
     earlier = [FiscalYear(int(y[1:])) for y in meta.earlier_years]
     sched = [FiscalYear(int(y[1:])) for y in meta.schedule_years]
-    wb = Workbook()
-    guide = wb.active
-    assert guide is not None
-    guide.title = GUIDE_SHEET
-    fields = status_fields(fy, earlier, sched, plan.phases)
-    measures = plan.own_measures(key).sort_values("order")
-    status_rows = []
-    for _, r in measures.iterrows():
-        values = _status_values(r, fields, meta.division)
-        prefill = {schedule_column(y): r.get(schedule_column(y), "") for y in sched}
-        status_rows.append(
-            [
-                prefill.get(f.key, v) if not f.locked else v
-                for f, v in zip(fields, values, strict=True)
-            ]
+    with Book(path) as book:
+        guide = book.sheet(GUIDE_SHEET)
+        fields = status_fields(fy, earlier, sched, plan.phases)
+        measures = plan.own_measures(key).sort_values("order")
+        status_rows = []
+        for _, r in measures.iterrows():
+            values = _status_values(r, fields, meta.division)
+            prefill = {schedule_column(y): r.get(schedule_column(y), "") for y in sched}
+            status_rows.append(
+                [
+                    prefill.get(f.key, v) if not f.locked else v
+                    for f, v in zip(fields, values, strict=True)
+                ]
+            )
+        _fill_sheet(
+            book.sheet(STATUS_SHEET),
+            f"{fy.label_ja()} {plan.name} 取組状況調査票（{meta.division}）",
+            fields,
+            status_rows,
+            extra_rows=0,
         )
-    _fill_sheet(
-        wb.create_sheet(STATUS_SHEET),
-        f"{fy.label_ja()} {plan.name} 取組状況調査票（{meta.division}）",
-        fields,
-        status_rows,
-        extra_rows=0,
-    )
-    ind_fields = indicator_fields(fy)
-    ind_rows = [
-        [row[f.key] if f.locked else "" for f in ind_fields]
-        for row in _indicator_rows(plan, fy, measures)
-    ]
-    _fill_sheet(
-        wb.create_sheet(INDICATOR_SHEET),
-        f"{fy.label_ja()} 指標の実績（{meta.division}）",
-        ind_fields,
-        ind_rows,
-        extra_rows=0,
-    )
-    _fill_sheet(
-        wb.create_sheet(RPA_SHEET),
-        f"{fy.label_ja()} ＲＰＡ等の導入効果（{meta.division}）",
-        RPA_FIELDS,
-        [],
-        extra_rows=RPA_ROWS,
-    )
-    _write_guide(guide, meta, fy, fields, ind_fields)
-    meta_ws = wb.create_sheet(META_SHEET)
-    for i, (k, v) in enumerate(meta.to_rows(), start=1):
-        put(meta_ws, i, 1, k)
-        put(meta_ws, i, 2, v)
-    meta_ws.sheet_state = "veryHidden"
-    meta_ws.protection.sheet = True
-    wb.active = 1
-    wb.properties.creator = "miedx_xl"
-    wb.properties.title = f"{fy} 取組状況調査票 {meta.division}"
-    save_atomic(wb, path)
+        ind_fields = indicator_fields(fy)
+        ind_rows = [
+            [row[f.key] if f.locked else "" for f in ind_fields]
+            for row in _indicator_rows(plan, fy, measures)
+        ]
+        _fill_sheet(
+            book.sheet(INDICATOR_SHEET),
+            f"{fy.label_ja()} 指標の実績（{meta.division}）",
+            ind_fields,
+            ind_rows,
+            extra_rows=0,
+        )
+        _fill_sheet(
+            book.sheet(RPA_SHEET),
+            f"{fy.label_ja()} ＲＰＡ等の導入効果（{meta.division}）",
+            RPA_FIELDS,
+            [],
+            extra_rows=RPA_ROWS,
+        )
+        _write_guide(guide, meta, fy, fields, ind_fields)
+        meta_sheet = book.sheet(META_SHEET)
+        for i, (k, v) in enumerate(meta.to_rows(), start=1):
+            meta_sheet.set(i, 1, k)
+            meta_sheet.set(i, 2, v)
+        meta_sheet.ws.very_hidden()
+        meta_sheet.ws.protect("", {"objects": True, "scenarios": True})
+        # The margins a sheet without a print set-up had before (openpyxl's defaults).
+        meta_sheet.ws.set_margins(left=0.75, right=0.75, top=1.0, bottom=1.0)
+        meta_sheet.ws.set_header("", margin=PAGE_HEADER_IN)
+        meta_sheet.ws.set_footer("", margin=PAGE_HEADER_IN)
+        book.sheets[1].ws.activate()
+        book.properties(f"{fy} 取組状況調査票 {meta.division}")
+        book.save()
     return path
 
 
 def _fill_sheet(
-    ws: Worksheet,
+    sheet: Sheet,
     title: str,
     fields: Sequence[Field],
     rows: Sequence[Sequence[Any]],
     extra_rows: int,
 ) -> None:
-    put(ws, 1, 1, title).font = TITLE_FONT
-    put(
-        ws, 2, 1, "白い欄に入力してください（※は必須）。灰色の欄は変更できません。"
-    ).font = NOTE_FONT
+    book, ws = sheet.book, sheet.ws
+    sheet.set(1, 1, title, book.style("form-title", TITLE_FONT))
+    note = book.style("form-note", NOTE_FONT)
+    sheet.set(2, 1, "白い欄に入力してください（※は必須）。灰色の欄は変更できません。", note)
     header = DATA_TOP - 1
+    locked_head = book.style("form-head", HEADER_FONT, HEADER_FILL, CENTERED_HEAD, BOX)
+    input_head = book.style("form-input-head", HEADER_FONT, INPUT_HEADER_FILL, CENTERED_HEAD, BOX)
+    locked_cell = book.style("form-locked", BODY_FONT, WRAP_TOP, BOX, LOCKED_FILL, LOCKED)
+    input_cell = book.style("form-input", BODY_FONT, WRAP_TOP, BOX, INPUT_FILL, UNLOCKED)
     for c, f in enumerate(fields, start=1):
-        cell = put(ws, header, c, f"{f.label}※" if f.required else f.label)
-        cell.fill = HEADER_FILL if f.locked else PatternFill("solid", fgColor="C65911")
-        cell.font = HEADER_FONT
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        cell.border = BOX
-        ws.column_dimensions[get_column_letter(c)].width = f.width
+        label = f"{f.label}※" if f.required else f.label
+        sheet.set(header, c, label, locked_head if f.locked else input_head)
+        sheet.widths[c] = f.width
         if f.hint_ja:
-            cell.comment = Comment(f.hint_ja, "miedx_xl")
+            ws.write_comment(header - 1, c - 1, f.hint_ja, {"author": "miedx_xl"})
     n = len(rows) + extra_rows
     last = DATA_TOP + max(n, 1) - 1
     for i in range(n):
         r = DATA_TOP + i
         values = rows[i] if i < len(rows) else [""] * len(fields)
         for c, (f, value) in enumerate(zip(fields, values, strict=True), start=1):
-            cell = put(ws, r, c, value if value != "" else None)
-            cell.font = BODY_FONT
-            cell.alignment = WRAP_TOP
-            cell.border = BOX
-            cell.fill = LOCKED_FILL if f.locked else INPUT_FILL
-            cell.protection = LOCKED if f.locked else UNLOCKED
+            sheet.set(r, c, value if value != "" else None, locked_cell if f.locked else input_cell)
+    empty = book.style("form-empty-required", EMPTY_REQUIRED_FILL)
     for c, f in enumerate(fields, start=1):
         if f.locked or n == 0:
             continue
-        col = get_column_letter(c)
+        col = xl_col_to_name(c - 1)
         ref = f"{col}{DATA_TOP}:{col}{last}"
         dv = _validation(f)
         if dv is not None:
-            ws.add_data_validation(dv)
-            dv.add(ref)
+            ws.data_validation(ref, dv)
         if f.required:
-            ws.conditional_formatting.add(
+            ws.conditional_format(
                 ref,
-                FormulaRule(  # type: ignore[no-untyped-call]
-                    formula=[f"LEN(TRIM({col}{DATA_TOP}))=0"], fill=EMPTY_REQUIRED_FILL
-                ),
+                {"type": "formula", "criteria": f"LEN(TRIM({col}{DATA_TOP}))=0", "format": empty},
             )
-    ws.freeze_panes = f"B{DATA_TOP}"
-    landscape_a4(ws, f"{header}:{header}")
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
-    ws.protection.formatCells = False
+    ws.freeze_panes(DATA_TOP - 1, 1)
+    landscape_a4(ws, (header, header))
+    ws.protect("", EDITABLE_FORMATS)
 
 
-def _validation(f: Field) -> DataValidation | None:
+def _validation(f: Field) -> dict[str, Any] | None:
+    """XlsxWriter data validation options of an input column (None when it needs none)."""
+    dv: dict[str, Any]
     if f.kind == "choice":
-        dv = DataValidation(type="list", formula1='"' + ",".join(f.choices) + '"', allow_blank=True)
-        dv.error = "一覧から選んでください。"
+        dv = {"validate": "list", "source": list(f.choices)}
+        error = "一覧から選んでください。"
     elif f.kind == "number":
-        dv = DataValidation(
-            type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True
-        )
-        dv.error = "0 以上の数値を入力してください。"
+        dv = {"validate": "decimal", "criteria": ">=", "value": 0}
+        error = "0 以上の数値を入力してください。"
     elif f.max_len:
-        dv = DataValidation(
-            type="textLength", operator="lessThanOrEqual", formula1=str(f.max_len), allow_blank=True
-        )
-        dv.error = f"{f.max_len} 文字以内で入力してください。"
+        dv = {"validate": "length", "criteria": "<=", "value": f.max_len}
+        error = f"{f.max_len} 文字以内で入力してください。"
     else:
         return None
-    dv.errorTitle = f.label
-    dv.promptTitle = f.label
-    dv.prompt = (f.hint_ja or f"{f.max_len} 文字以内で入力してください。")[:255]
-    dv.showInputMessage = True
-    dv.showErrorMessage = True
-    dv.errorStyle = "warning"
+    dv |= {
+        "ignore_blank": True,
+        "input_title": f.label[:TITLE_MAX],
+        "input_message": (f.hint_ja or f"{f.max_len} 文字以内で入力してください。")[:255],
+        "error_title": f.label[:TITLE_MAX],
+        "error_message": error,
+        "error_type": "warning",
+        "show_input": True,
+        "show_error": True,
+    }
     return dv
 
 
 def _write_guide(
-    ws: Worksheet,
+    sheet: Sheet,
     meta: FormMeta,
     fy: FiscalYear,
     fields: Sequence[Field],
@@ -337,12 +350,14 @@ def _write_guide(
         "",
         "列の説明",
     ]
-    for r, text in enumerate(lines, start=1):
-        cell = put(ws, r, 1, text)
-        cell.font = TITLE_FONT if r == 1 else BODY_FONT
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    book = sheet.book
+    title = book.style("guide-title", TITLE_FONT, WRAP_TOP)
+    text = book.style("guide-text", BODY_FONT, WRAP_TOP)
+    cell = book.style("guide-cell", BODY_FONT, WRAP_TOP, BOX)
+    for r, line in enumerate(lines, start=1):
+        sheet.set(r, 1, line, title if r == 1 else text)
     r = len(lines) + 1
-    for sheet, flist in (
+    for sheet_name, flist in (
         (STATUS_SHEET, fields),
         (INDICATOR_SHEET, ind_fields),
         (RPA_SHEET, RPA_FIELDS),
@@ -352,19 +367,12 @@ def _write_guide(
             hint = f.hint_ja or ("" if f.locked else "自由記述")
             if f.max_len:
                 hint = f"{hint}（{f.max_len} 文字以内）".lstrip()
-            for c, value in enumerate((sheet, f.label, kind, hint), start=1):
-                cell = put(ws, r, c, value)
-                cell.font = BODY_FONT
-                cell.alignment = WRAP_TOP
-                cell.border = BOX
+            sheet.set_row(r, [sheet_name, f.label, kind, hint], [cell] * 4)
             r += 1
-    ws.column_dimensions["A"].width = 14
-    ws.column_dimensions["B"].width = 22
-    ws.column_dimensions["C"].width = 8
-    ws.column_dimensions["D"].width = 80
+    sheet.set_widths([14, 22, 8, 80])
     for row in range(1, len(lines) + 1):
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
-    landscape_a4(ws)
+        sheet.merge(row, 1, 4)
+    landscape_a4(sheet.ws)
 
 
 def fill_form(

@@ -2,15 +2,14 @@
 
 Sheets: 概要 (資料２－２), 進捗管理表 (資料２－２－１), 指標 with native charts (資料２),
 提出状況 and チェック結果. Every sheet prints A4 landscape, one page wide, with its title and
-header rows repeated. Computed figures are written as values (openpyxl formulas would have no
-cached value for a reader), and every division-supplied text goes through `sheets.put`, so
-text that looks like a formula stays text.
+header rows repeated. Computed figures are written as values (a formula written without its
+cached value shows nothing to a reader), and every cell goes through `xlsx.book.write_cell`,
+so text that looks like a formula stays text. The workbook is written with XlsxWriter.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,11 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.pagebreak import Break
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from miedx_xl.consolidation import (
     STATE_DUPLICATE,
@@ -35,99 +31,76 @@ from miedx_xl.consolidation import (
 from miedx_xl.files import keep_backup
 from miedx_xl.form.layout import ASSESSMENTS
 from miedx_xl.form.mark import SEVERITY_JA
-from miedx_xl.normalize import FiscalYear, nfkc, parse_fiscal_year
+from miedx_xl.master.layout import (
+    BLANK_ASSESSMENT,
+    CARD_MIE,
+    CARD_NATIONAL,
+    COPIES,
+    FY_LABEL,
+    INDICATOR_FIXED,
+    INDICATOR_TAIL,
+    INFERRED_MARK,
+    MASTER_SHEETS,
+    MISSING_NOTE,
+    OTHER_ASSESSMENT,
+    PLAN_ID_LABEL,
+    REFERENCE_MARK,
+    RELISTED_MARK,
+    RPA_AFTER,
+    RPA_BEFORE,
+    SCHEDULE_LABEL,
+    TABLE_HEADER_ROW,
+    TITLE_ROW,
+    area_label,
+    period_key,
+    period_label,
+)
+from miedx_xl.normalize import FiscalYear, cell_text, parse_fiscal_year
 from miedx_xl.plan.book import policy_text
 from miedx_xl.plan.columns import assessment_column, issues_column, schedule_column, status_column
-from miedx_xl.plan.model import ACTOR_HEADINGS, Plan, period_fiscal_year, records
-from miedx_xl.xlsx.charts import CHART_HEIGHT_CM, Block, bar_chart, line_chart
-from miedx_xl.xlsx.grid import Grid
-from miedx_xl.xlsx.sheets import (
+from miedx_xl.plan.model import ACTOR_HEADINGS, Plan, records
+from miedx_xl.xlsx.book import (
     BOX,
-    FONT_NAME,
-    HEADER_FILL,
-    HEADER_FONT,
+    CENTERED_HEAD,
+    PAGE_HEADER_IN,
     WRAP_TOP,
+    Book,
+    Sheet,
+    fill,
+    font,
     landscape_a4,
-    save_atomic,
 )
-
-SUMMARY_SHEET = "概要"
-PROGRESS_SHEET = "進捗管理表"
-INDICATOR_SHEET = "指標"
-SUBMISSION_SHEET = "提出状況"
-FINDING_SHEET = "チェック結果"
-MASTER_SHEETS = (SUMMARY_SHEET, PROGRESS_SHEET, INDICATOR_SHEET, SUBMISSION_SHEET, FINDING_SHEET)
-
-TITLE_ROW = 1
-HEADER_ROW = 2
-PRINT_TITLES = f"{TITLE_ROW}:{HEADER_ROW}"
-RELISTED_MARK = "（再掲）"
-REFERENCE_MARK = "（参考）"
-INFERRED_MARK = "（推定）"
-SCHEDULE_LABEL = "予定"
-"""Heading word of the schedule columns (スケジュール does not fit a column of phase words)."""
-BLANK_ASSESSMENT = "未記入"
-OTHER_ASSESSMENT = "その他"
-MISSING_NOTE = "（値がないため、削減は計算していません）"
-PLAN_ID_LABEL = "計画ID"
-FY_LABEL = "対象年度"
+from miedx_xl.xlsx.charts import CHART_HEIGHT_CM, Block, bar_chart, line_chart
 
 FONT_PT = 10
 # Explicit sizes: a font without one prints in LibreOffice at its own default size.
-TEXT_FONT = Font(name=FONT_NAME, size=FONT_PT)
-HEAD_FONT = Font(name=FONT_NAME, size=FONT_PT, bold=True, color=HEADER_FONT.color)
-TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True)
-BOLD_FONT = Font(name=FONT_NAME, size=FONT_PT, bold=True)
-NOTE_FONT = Font(name=FONT_NAME, size=9, color="595959")
-AREA_FILL = PatternFill("solid", fgColor="BDD7EE")
-ACTOR_FILL = PatternFill("solid", fgColor="DDEBF7")
-LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
+# Styles are XlsxWriter format properties (`xlsx.book.font`, `fill`, `BOX`, ...).
+TEXT_FONT = font(FONT_PT)
+HEAD_FONT = font(FONT_PT, bold=True, color="FFFFFF")
+TITLE_FONT = font(14, bold=True)
+BOLD_FONT = font(FONT_PT, bold=True)
+NOTE_FONT = font(9, color="595959")
+HEADER_FILL = fill("1F4E78")
+AREA_FILL = fill("BDD7EE")
+ACTOR_FILL = fill("DDEBF7")
+LABEL_FILL = fill("F2F2F2")
 STATE_FILLS = {
-    STATE_SUBMITTED: PatternFill("solid", fgColor="E2EFDA"),
-    STATE_MISSING: PatternFill("solid", fgColor="D9D9D9"),
-    STATE_NEEDS_FIX: PatternFill("solid", fgColor="FFC7CE"),
-    STATE_DUPLICATE: PatternFill("solid", fgColor="FFEB9C"),
+    STATE_SUBMITTED: fill("E2EFDA"),
+    STATE_MISSING: fill("D9D9D9"),
+    STATE_NEEDS_FIX: fill("FFC7CE"),
+    STATE_DUPLICATE: fill("FFEB9C"),
 }
 SEVERITY_FILLS = {
-    "error": PatternFill("solid", fgColor="FFC7CE"),
-    "warning": PatternFill("solid", fgColor="FFEB9C"),
+    "error": fill("FFC7CE"),
+    "warning": fill("FFEB9C"),
 }
 BAND_ROWS = math.ceil(CHART_HEIGHT_CM / 2.54 * 72 / 15) + 2
 """Rows of one chart band on the 指標 sheet (a chart's height in 15 pt rows, and a gap)."""
-CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
-
-RPA_BEFORE = "rpa_hours_before"
-RPA_AFTER = "rpa_hours_after"
-COPIES = "copies_per_month_digital_reform_division"
-CARD_MIE = "mynumber_card_rate_mie"
-CARD_NATIONAL = "mynumber_card_rate_national"
+CENTER = {"align": "center", "valign": "top", "text_wrap": True}
+MIDDLE = {"valign": "vcenter"}
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-_FULL_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
-
-
-def area_label(no: int) -> str:
-    """An area's number as printed in the report: 1 -> （１）."""
-    return f"（{str(no).translate(_FULL_DIGITS)}）"
-
-
-def _text(value: Any) -> str:
-    """A cell's text: '' for None / NaN / pandas NA, integral floats without '.0'."""
-    if value is None or value is pd.NA:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return str(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def percent_reduction(before: float, after: float, digits: int) -> float:
@@ -137,77 +110,68 @@ def percent_reduction(before: float, after: float, digits: int) -> float:
 
 
 class _Sheet:
-    """A master sheet: its cells in a Grid, with the master's cell styles by name."""
+    """A master sheet: its cells in an `xlsx.book.Sheet`, with the master's formats by name."""
 
-    def __init__(self, ws: Worksheet) -> None:
-        self.ws = ws
-        self.grid = Grid(ws)
-        g = self.grid
-        self.body = g.style("body", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX)
-        self.header_style = g.style(
-            "header",
-            font=HEAD_FONT,
-            fill=HEADER_FILL,
-            border=BOX,
-            alignment=Alignment(wrap_text=True, vertical="center", horizontal="center"),
-        )
-        self.note_style = g.style("note", font=NOTE_FONT)
-        self.bold = g.style("bold", font=BOLD_FONT)
-        self.box = g.style("box", border=BOX)
+    def __init__(self, book: Book, name: str) -> None:
+        self.book = book
+        self.name = name
+        self.cells: Sheet = book.sheet(name)
+        self.ws = self.cells.ws
+        self.breaks: list[int] = []
+        """Rows after which a printed page ends."""
+        self.body = book.style("body", TEXT_FONT, WRAP_TOP, BOX)
+        self.header_style = book.style("header", HEAD_FONT, HEADER_FILL, BOX, CENTERED_HEAD)
+        self.note_style = book.style("note", NOTE_FONT)
+        self.bold = book.style("bold", BOLD_FONT)
+        self.box = book.style("box", BOX)
 
-    def filled(self, fill: PatternFill) -> int:
+    def filled(self, colour: dict[str, Any]) -> Format:
         """The body style on a coloured background."""
-        return self.grid.style(
-            f"body:{fill.fgColor.rgb}", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX, fill=fill
-        )
+        return self.book.style(f"body:{colour['bg_color']}", TEXT_FONT, WRAP_TOP, BOX, colour)
 
-    def number(self, fmt: str) -> int:
+    def number(self, fmt: str) -> Format:
         """The body style with a number format."""
-        return self.grid.style(
-            f"number:{fmt}", font=TEXT_FONT, alignment=WRAP_TOP, border=BOX, number_format=fmt
-        )
+        return self.book.style(f"number:{fmt}", TEXT_FONT, WRAP_TOP, BOX, {"num_format": fmt})
 
     def title(self, text: str) -> None:
         # Not merged: the title overflows to the right over the empty cells of row 1.
-        style = self.grid.style("title", font=TITLE_FONT, alignment=Alignment(vertical="center"))
-        self.grid.set(TITLE_ROW, 1, text, style)
-        self.grid.heights[TITLE_ROW] = 24
+        style = self.book.style("title", TITLE_FONT, MIDDLE)
+        self.cells.set(TITLE_ROW, 1, text, style)
+        self.cells.heights[TITLE_ROW] = 24
 
     def header(self, row: int, labels: Sequence[str], first_col: int = 1) -> None:
-        self.grid.set_row(row, labels, [self.header_style] * len(labels), first_col)
+        self.cells.set_row(row, labels, [self.header_style] * len(labels), first_col)
 
     def row(self, row: int, values: Sequence[Any], first_col: int = 1) -> None:
         """A table row in the body style."""
-        self.grid.set_row(row, values, [self.body] * len(values), first_col)
+        self.cells.set_row(row, values, [self.body] * len(values), first_col)
 
-    def restyle(self, row: int, col: int, style: int) -> None:
+    def restyle(self, row: int, col: int, style: Format) -> None:
         """Give a written cell another style."""
-        value, _ = self.grid.rows[row][col]
-        self.grid.set(row, col, value, style)
+        value, _ = self.cells.rows[row][col]
+        self.cells.set(row, col, value, style)
 
     def note(self, row: int, text: str) -> None:
-        self.grid.set(row, 1, text, self.note_style)
+        self.cells.set(row, 1, text, self.note_style)
 
     def widths(self, widths: Sequence[float]) -> None:
-        for c, width in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(c)].width = width
+        self.cells.set_widths(widths)
 
     def page(self, title: str) -> None:
         """Row heights from the texts, then the print set-up."""
-        self.grid.fit_rows(HEADER_ROW, self.grid.max_row)
+        self.cells.fit_rows(TABLE_HEADER_ROW, self.cells.max_row)
         _page_setup(self.ws, title)
+        if self.breaks:
+            self.ws.set_h_pagebreaks(self.breaks)
 
 
 def _page_setup(ws: Worksheet, title: str) -> None:
     """A4 landscape with repeated title rows, frozen header and page header and footer."""
-    landscape_a4(ws, PRINT_TITLES)
-    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    landscape_a4(ws, (TITLE_ROW, TABLE_HEADER_ROW))
+    ws.freeze_panes(TABLE_HEADER_ROW, 0)
     # &A sheet name, &P page, &N pages; a literal & is written &&.
-    head, foot = ws.oddHeader, ws.oddFooter
-    if head is not None and foot is not None:
-        head.left.text = title.replace("&", "&&")
-        head.right.text = "&A"
-        foot.center.text = "&P / &N"
+    ws.set_header(f"&L{title.replace('&', '&&')}&R&A", margin=PAGE_HEADER_IN)
+    ws.set_footer("&C&P / &N", margin=PAGE_HEADER_IN)
 
 
 # --------------------------------------------------------------------------- writing
@@ -215,24 +179,19 @@ def _page_setup(ws: Worksheet, title: str) -> None:
 
 def write_master(result: Consolidation, out: Path) -> Path:
     """Write the master workbook of `result` to `out` (an earlier file is kept as a backup)."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = SUMMARY_SHEET
-    sheets = [_Sheet(ws), *(_Sheet(wb.create_sheet(name)) for name in MASTER_SHEETS[1:])]
-    _write_summary(sheets[0], result)
-    _write_progress(sheets[1], result)
-    _write_indicators(sheets[2], result)
-    _write_submissions(sheets[3], result)
-    _write_findings(sheets[4], result)
-    wb.properties.title = f"{result.plan.name} {result.fy.label_ja()} 取りまとめ表"
-    wb.properties.creator = "miedx_xl"
-    run_at = _run_time(result.run_at)
-    if run_at is not None:
-        wb.properties.created = run_at
-    if out.exists():
-        keep_backup(out)
-    save_atomic(wb, out, grids=[sh.grid for sh in sheets])
+    with Book(out) as book:
+        sheets = [_Sheet(book, name) for name in MASTER_SHEETS]
+        _write_summary(sheets[0], result)
+        _write_progress(sheets[1], result)
+        _write_indicators(sheets[2], result)
+        _write_submissions(sheets[3], result)
+        _write_findings(sheets[4], result)
+        book.properties(
+            f"{result.plan.name} {result.fy.label_ja()} 取りまとめ表", _run_time(result.run_at)
+        )
+        if out.exists():
+            keep_backup(out)
+        book.save()
     return out
 
 
@@ -253,13 +212,13 @@ def _write_summary(sh: _Sheet, result: Consolidation) -> None:
     plan, fy = result.plan, result.fy
     lead, head = f"lead_{fy}", f"headline_{fy}"
     sh.title(f"{plan.name}　{fy.label_ja()}の取組状況（概要）")
-    sh.header(HEADER_ROW, ["番号", "個別取組", f"リード文（{fy}）", f"主な成果（{fy}）"])
-    row = HEADER_ROW
+    sh.header(TABLE_HEADER_ROW, ["番号", "個別取組", f"リード文（{fy}）", f"主な成果（{fy}）"])
+    row = TABLE_HEADER_ROW
     missing = 0
     for _, area in plan.areas.sort_values("no").iterrows():
         row += 1
-        lead_text = _text(area.get(lead))
-        head_text = _text(area.get(head))
+        lead_text = cell_text(area.get(lead))
+        head_text = cell_text(area.get(head))
         if not lead_text or not head_text:
             missing += 1
         sh.row(row, [area_label(int(area["no"])), area["title"], lead_text, head_text])
@@ -288,8 +247,8 @@ def _write_summary(sh: _Sheet, result: Consolidation) -> None:
     ]
     label_style = sh.filled(LABEL_FILL)
     for label, value in facts:
-        sh.grid.set_row(row, [label, value, None, None], [label_style, *[sh.body] * 3])
-        sh.grid.merge(row, 2, 4)
+        sh.cells.set_row(row, [label, value, None, None], [label_style, *[sh.body] * 3])
+        sh.cells.merge(row, 2, 4)
         row += 1
     sh.widths([12, 34, 64, 64])
     sh.page(plan.name)
@@ -342,51 +301,44 @@ def _years_of(columns: Iterable[str], kind: str) -> set[FiscalYear]:
 
 def _cell_of(row: Mapping[Any, Any], key: str, original: Mapping[Any, Any] | None) -> str:
     """A text field of a measure row; a re-listed row shows its original's when it has none."""
-    value = _text(row.get(key))
+    value = cell_text(row.get(key))
     if not value and original is not None:
-        value = _text(original.get(key))
+        value = cell_text(original.get(key))
     return value
 
 
 class _ProgressStyles:
     """The progress table's own cell styles (beside `_Sheet`'s body and box)."""
 
-    def __init__(self, grid: Grid) -> None:
-        self.center = grid.style("center", font=TEXT_FONT, alignment=CENTER, border=BOX)
-        self.area = grid.style("area", fill=AREA_FILL, border=BOX)
-        self.actor = grid.style("actor", fill=ACTOR_FILL, border=BOX)
-        middle = Alignment(vertical="center")
-        self.area_head = grid.style(
-            "area-head", font=BOLD_FONT, fill=AREA_FILL, border=BOX, alignment=middle
-        )
-        self.actor_head = grid.style(
-            "actor-head", font=BOLD_FONT, fill=ACTOR_FILL, border=BOX, alignment=middle
-        )
-        self.label = grid.style(
-            "label", font=BOLD_FONT, fill=LABEL_FILL, border=BOX, alignment=WRAP_TOP
-        )
+    def __init__(self, book: Book) -> None:
+        self.center = book.style("center", TEXT_FONT, CENTER, BOX)
+        self.area = book.style("area", AREA_FILL, BOX)
+        self.actor = book.style("actor", ACTOR_FILL, BOX)
+        self.area_head = book.style("area-head", BOLD_FONT, AREA_FILL, BOX, MIDDLE)
+        self.actor_head = book.style("actor-head", BOLD_FONT, ACTOR_FILL, BOX, MIDDLE)
+        self.label = book.style("label", BOLD_FONT, LABEL_FILL, BOX, WRAP_TOP)
 
 
 def _write_progress(sh: _Sheet, result: Consolidation) -> None:
     """The progress table (資料２－２－１): the master's one large sheet."""
     plan, fy = result.plan, result.fy
-    grid = sh.grid
-    st = _ProgressStyles(grid)
+    table = sh.cells
+    st = _ProgressStyles(sh.book)
     columns = _progress_columns(plan, fy)
     last = len(columns)
     sh.widths([c.width for c in columns])
     sh.title(f"{plan.name}　進捗管理表（{fy.label_ja()}）")
-    sh.header(HEADER_ROW, [c.label for c in columns])
+    sh.header(TABLE_HEADER_ROW, [c.label for c in columns])
     row_styles = [st.center if c.centered else sh.body for c in columns]
     measures = plan.measures.sort_values("order")
     originals = {int(r["no"]): r for r in records(plan.own_measures())}
     rows = records(measures)
     names = {key: plan.division_name(key, fy) for key in plan.divisions()}
-    row = HEADER_ROW
+    row = TABLE_HEADER_ROW
 
     def band(text: str, head: int, rest: int) -> None:
-        grid.set_row(row, [text, *[None] * (last - 1)], [head, *[rest] * (last - 1)])
-        grid.merge(row, 1, last)
+        table.set_row(row, [text, *[None] * (last - 1)], [head, *[rest] * (last - 1)])
+        table.merge(row, 1, last)
 
     for _, area in plan.areas.sort_values("no").iterrows():
         no = int(area["no"])
@@ -395,15 +347,15 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
         overviews = plan.overviews[plan.overviews["area"] == no]
         for key, label in (("current", "①現状・課題"), ("approach", "②本計画での取組概要")):
             for _, ov in overviews.iterrows():
-                text = _text(ov[key])
+                text = cell_text(ov[key])
                 if not text:
                     continue
                 row += 1
                 cells = [f"{label}\n■{ov['actor']}", None, None, None, text]
                 styles = [st.label, sh.box, sh.box, sh.box, sh.body]
-                grid.set_row(row, cells + [None] * (last - 5), styles + [sh.box] * (last - 5))
-                grid.merge(row, 1, 4)
-                grid.merge(row, 5, last)
+                table.set_row(row, cells + [None] * (last - 5), styles + [sh.box] * (last - 5))
+                table.merge(row, 1, 4)
+                table.merge(row, 5, last)
         group: tuple[str, bool] | None = None
         for m in (r for r in rows if r["area"] == no):
             reference = bool(m["reference"])
@@ -427,7 +379,7 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
                     values.append(names.get(m["division"]) or m["division"])
                 else:
                     values.append(_cell_of(m, col.key, original))
-            grid.set_row(row, values, row_styles)
+            table.set_row(row, values, row_styles)
     if any(INFERRED_MARK in c.label for c in columns):
         row += 2
         sh.note(
@@ -439,37 +391,6 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
 
 
 # ----------------------------------------------------------------------------------- 指標
-
-
-def period_label(period: str) -> str:
-    """A column heading for an indicator period: R3 -> R3年度, 2022-03-01 -> 2022年3月1日時点."""
-    fy = parse_fiscal_year(period).value
-    if fy is not None and period.upper().startswith("R"):
-        return f"{fy}年度"
-    parts = [int(p) for p in period.split("-")]
-    if len(parts) == 3:
-        return f"{parts[0]}年{parts[1]}月{parts[2]}日時点"
-    return f"{parts[0]}年{parts[1]}月時点"
-
-
-_PERIOD_FY = re.compile(r"^(R\d+)年度$")
-_PERIOD_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?時点$")
-
-
-def period_of_label(label: str) -> str | None:
-    """The indicator period a column heading stands for (None when it is no period)."""
-    text = nfkc(label).replace(" ", "")
-    if m := _PERIOD_FY.match(text):
-        return m[1]
-    if m := _PERIOD_DATE.match(text):
-        year, month, day = m[1], int(m[2]), m[3]
-        return f"{year}-{month:02d}" + (f"-{int(day):02d}" if day else "")
-    return None
-
-
-def _period_key(period: str) -> tuple[int, int, str]:
-    is_fy = parse_fiscal_year(period).value is not None and period.upper().startswith("R")
-    return (period_fiscal_year(period).reiwa, 0 if is_fy else 1, period)
 
 
 def _number_format(value: float, approx: bool) -> str:
@@ -484,26 +405,17 @@ def _number_format(value: float, approx: bool) -> str:
     return f'"約"{fmt}' if approx else fmt
 
 
-INDICATOR_FIXED = ("指標名", "単位")
-INDICATOR_TAIL = ("備考", "個別取組", "取組NO", "指標ID")
-
-
 def _write_indicators(sh: _Sheet, result: Consolidation) -> None:
     plan, fy = result.plan, result.fy
     ind = plan.indicators
-    periods = sorted(set(ind["period"].astype(str)), key=_period_key) if len(ind) else []
+    periods = sorted(set(ind["period"].astype(str)), key=period_key) if len(ind) else []
     labels = [*INDICATOR_FIXED, *[period_label(p) for p in periods], *INDICATOR_TAIL]
     first_period_col = len(INDICATOR_FIXED) + 1
     sh.title(f"{plan.name}　指標（{fy.label_ja()}まで）")
-    sh.header(HEADER_ROW, labels)
+    sh.header(TABLE_HEADER_ROW, labels)
     sh.widths([40, 8, *[10] * len(periods), 36, 7, 7, 30])
-    id_style = sh.grid.style(
-        "indicator-id",
-        font=NOTE_FONT,
-        border=BOX,
-        alignment=Alignment(vertical="top", shrink_to_fit=True),
-    )
-    row = HEADER_ROW
+    id_style = sh.book.style("indicator-id", NOTE_FONT, BOX, {"valign": "top", "shrink": True})
+    row = TABLE_HEADER_ROW
     groups: dict[str, list[dict[Any, Any]]] = {}
     for rec in records(ind):
         groups.setdefault(str(rec["id"]), []).append(rec)
@@ -511,7 +423,7 @@ def _write_indicators(sh: _Sheet, result: Consolidation) -> None:
         row += 1
         first = group[0]
         values = [
-            (str(v["period"]), float(v["value"]), bool(v["approx"]), _text(v["note"]))
+            (str(v["period"]), float(v["value"]), bool(v["approx"]), cell_text(v["note"]))
             for v in group
         ]
         by_period = {period: (value, approx) for period, value, approx, _ in values}
@@ -536,13 +448,12 @@ def _write_indicators(sh: _Sheet, result: Consolidation) -> None:
                 continue
             value, approx = by_period[period]
             number = sh.number(_number_format(value, approx))
-            sh.grid.set(row, first_period_col + i, value, number)
+            sh.cells.set(row, first_period_col + i, value, number)
     last_table_row = row
-    ws = sh.ws
-    ws.row_breaks.append(Break(id=last_table_row + 1))
+    sh.breaks.append(last_table_row + 1)
     row = last_table_row + 2
-    big = sh.grid.style("big", font=Font(name=FONT_NAME, bold=True, size=12))
-    sh.grid.set(row, 1, "■ 集計（計算値）と図　※図はそれぞれ左の表の値を参照しています", big)
+    big = sh.book.style("big", font(12, bold=True))
+    sh.cells.set(row, 1, "■ 集計（計算値）と図　※図はそれぞれ左の表の値を参照しています", big)
     # One band per chart: its value table on the left, the chart beside it; two bands a page.
     tops = [row + 2 + i * BAND_ROWS for i in range(4)]
     _, rpa = _rpa_block(sh, tops[0], result)
@@ -550,17 +461,42 @@ def _write_indicators(sh: _Sheet, result: Consolidation) -> None:
     _, card = _card_block(sh, tops[2], result)
     _, assess = _assessment_block(sh, tops[3], result)
     # Break one row above the band: LibreOffice draws a chart's frame on both pages otherwise.
-    ws.row_breaks.append(Break(id=tops[2] - 2))
+    sh.breaks.append(tops[2] - 2)
+    wb = sh.book.wb
     charts = [
-        bar_chart(rpa, "図1　ＲＰＡ導入前後の延べ年間作業時間", "時間"),
-        bar_chart(copies, "図2　コピー使用枚数（月平均）", "枚"),
-        line_chart(card, "図3　マイナンバーカード交付率", "%"),
-        bar_chart(assess, f"図4　自己評価別の取組数（{fy}）", "取組数", stacked=True),
+        bar_chart(
+            wb,
+            rpa,
+            "図1　ＲＰＡ導入前後の延べ年間作業時間",
+            "時間",
+            num_format=_axis_format(sh, rpa),
+        ),
+        bar_chart(
+            wb, copies, "図2　コピー使用枚数（月平均）", "枚", num_format=_axis_format(sh, copies)
+        ),
+        line_chart(
+            wb, card, "図3　マイナンバーカード交付率", "%", num_format=_axis_format(sh, card)
+        ),
+        bar_chart(
+            wb,
+            assess,
+            f"図4　自己評価別の取組数（{fy}）",
+            "取組数",
+            stacked=True,
+            num_format=_axis_format(sh, assess),
+        ),
     ]
-    chart_col = get_column_letter(max(b.last_col for b in (rpa, copies, card, assess)) + 2)
+    chart_col = max(b.last_col for b in (rpa, copies, card, assess)) + 2
     for top, chart in zip(tops, charts, strict=True):
-        ws.add_chart(chart, f"{chart_col}{top}")
+        # Moved, not sized, with the cells (as a chart anchored at one cell).
+        sh.ws.insert_chart(top - 1, chart_col - 1, chart, {"object_position": 2})
     sh.page(plan.name)
+
+
+def _axis_format(sh: _Sheet, block: Block) -> str:
+    """A chart's value axis format: that of its first value cell (as a linked axis shows)."""
+    _, fmt = sh.cells.rows.get(block.first_row, {}).get(block.first_col, (None, None))
+    return str(getattr(fmt, "num_format", None) or "General")
 
 
 def _indicator_value(plan: Plan, ind_id: str, period: str) -> float | None:
@@ -570,14 +506,14 @@ def _indicator_value(plan: Plan, ind_id: str, period: str) -> float | None:
 
 
 def _block_title(sh: _Sheet, row: int, text: str, note: str = "") -> None:
-    sh.grid.set(row, 1, text, sh.bold)
+    sh.cells.set(row, 1, text, sh.bold)
     if note:
         sh.note(row + 1, note)
 
 
 def _value_row(sh: _Sheet, row: int, label: str, values: Sequence[float | int | None]) -> None:
     styles = [sh.body if v is None else sh.number(_number_format(float(v), False)) for v in values]
-    sh.grid.set_row(row, [label, *values], [sh.filled(LABEL_FILL), *styles])
+    sh.cells.set_row(row, [label, *values], [sh.filled(LABEL_FILL), *styles])
 
 
 def _rpa_totals(result: Consolidation) -> tuple[float | None, float | None, str]:
@@ -615,7 +551,7 @@ def _rpa_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Block]
         pct = percent_reduction(before, after, 1) if before else None
     _value_row(sh, header + 3, "削減時間", [saved])
     _value_row(sh, header + 4, "削減率（%）", [pct])
-    block = Block(sh.ws, header, header + 1, header + 2, 1, 2, 2)
+    block = Block(sh.name, header, header + 1, header + 2, 1, 2, 2)
     return header + 4, block
 
 
@@ -638,7 +574,7 @@ def _copies_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Blo
         pct = percent_reduction(before, after, 0) if before else None
     _value_row(sh, header + 3, "削減枚数", [saved])
     _value_row(sh, header + 4, "削減率（%）", [None if pct is None else int(pct)])
-    return header + 4, Block(sh.ws, header, header + 1, header + 2, 1, 2, 2)
+    return header + 4, Block(sh.name, header, header + 1, header + 2, 1, 2, 2)
 
 
 def _date_label(period: str) -> str:
@@ -656,7 +592,7 @@ def _card_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Block
         }
         for key in (CARD_MIE, CARD_NATIONAL)
     }
-    periods = sorted(set(series[CARD_MIE]) | set(series[CARD_NATIONAL]), key=_period_key)
+    periods = sorted(set(series[CARD_MIE]) | set(series[CARD_NATIONAL]), key=period_key)
     _block_title(
         sh,
         row,
@@ -676,7 +612,7 @@ def _card_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Block
             [series[CARD_MIE].get(period), series[CARD_NATIONAL].get(period)],
         )
     last = max(r, header + 1)
-    return last, Block(sh.ws, header, header + 1, last, 1, 2, 3)
+    return last, Block(sh.name, header, header + 1, last, 1, 2, 3)
 
 
 def assessment_counts(result: Consolidation) -> tuple[list[str], list[tuple[int, list[int]]]]:
@@ -722,7 +658,7 @@ def _assessment_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int,
         _value_row(sh, r, area_label(area), counts)
     totals = [sum(c[i] for _, c in rows) for i in range(len(kinds))]
     _value_row(sh, r + 1, "合計", totals)
-    return r + 1, Block(sh.ws, header, header + 1, max(r, header + 1), 1, 2, 1 + len(kinds))
+    return r + 1, Block(sh.name, header, header + 1, max(r, header + 1), 1, 2, 1 + len(kinds))
 
 
 # ------------------------------------------------------------------------ 提出状況, チェック結果
@@ -731,8 +667,8 @@ def _assessment_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int,
 def _write_submissions(sh: _Sheet, result: Consolidation) -> None:
     labels = ["担当課", "状態", "ファイル", "受付日時", "SHA-256", "反映行数", "エラー", "警告"]
     sh.title(f"提出状況（{result.fy.label_ja()}）")
-    sh.header(HEADER_ROW, labels)
-    row = HEADER_ROW
+    sh.header(TABLE_HEADER_ROW, labels)
+    row = TABLE_HEADER_ROW
     for sub in result.submissions:
         row += 1
         sh.row(
@@ -760,8 +696,8 @@ def _write_submissions(sh: _Sheet, result: Consolidation) -> None:
 def _write_findings(sh: _Sheet, result: Consolidation) -> None:
     labels = ["重要度", "コード", "ファイル", "シート", "セル", "内容"]
     sh.title(f"チェック結果（{result.fy.label_ja()}の取りまとめ）")
-    sh.header(HEADER_ROW, labels)
-    row = HEADER_ROW
+    sh.header(TABLE_HEADER_ROW, labels)
+    row = TABLE_HEADER_ROW
     for f in result.report.sorted():
         row += 1
         sh.row(

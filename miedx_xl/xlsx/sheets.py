@@ -1,7 +1,10 @@
-"""Low-level openpyxl writing shared by forms, the plan book and the master workbook."""
+"""Low-level openpyxl writing for workbooks that are edited or kept in openpyxl: the marked
+copy of a form (`mark`), the plan book (`planbook`) and a filled form (`forms.fill_form`).
+New forms and the master are written with XlsxWriter (`miedx_xl.xlsx.book`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from copy import copy
 from pathlib import Path
@@ -17,8 +20,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from miedx_xl.files import replacing
 from miedx_xl.normalize import is_formula_like
-from miedx_xl.xlsx import grid
-from miedx_xl.xlsx.grid import Grid
 
 FONT_NAME = "Yu Gothic"
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -29,6 +30,22 @@ INPUT_FILL = PatternFill("solid", fgColor="FFFFFF")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 THIN = Side(style="thin", color="A6A6A6")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+# XML 1.0 forbids these characters; OOXML writes them as _xHHHH_ (and a literal `_xHHHH_`
+# in a text as `_x005F_xHHHH_`, so that it is not read as an escape).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_LITERAL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+
+
+def ooxml_escape(text: str) -> str:
+    """Characters XML forbids as `_xHHHH_`, and a literal `_xHHHH_` kept literal, as Excel
+    writes them (openpyxl refuses the characters; Excel and python-calamine decode both)."""
+    if "_x" in text:
+        text = _LITERAL_ESCAPE.sub(r"_x005F_\1", text)
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
+    return text
 
 
 _STYLES: WeakKeyDictionary[Workbook, dict[str, StyleArray]] = WeakKeyDictionary()
@@ -56,7 +73,7 @@ def put(ws: Worksheet, row: int, col: int, value: Any) -> Any:  # returns the Ce
     cannot hold as such (control characters) are written as Excel's `_xHHHH_` escapes."""
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
-        value = grid.ooxml_escape(value)
+        value = ooxml_escape(value)
     cell.value = value
     if isinstance(value, str) and value and is_formula_like(value):
         cell.data_type = "s"
@@ -104,8 +121,7 @@ def landscape_a4(ws: Worksheet, title_rows: str | None = None) -> None:
         ws.print_title_rows = title_rows
 
 
-def save_atomic(wb: Workbook, path: Path, grids: Sequence[Grid] = ()) -> None:
-    """Save to a temporary file beside `path`, then rename it into place (with the cells of
-    any `grids` written into their sheets)."""
+def save_atomic(wb: Workbook, path: Path) -> None:
+    """Save to a temporary file beside `path`, then rename it into place."""
     with replacing(path) as tmp:
-        grid.save(wb, tmp, grids)
+        wb.save(tmp)
