@@ -37,7 +37,8 @@ def open_year(
     plan = read_master_plan(plan_from) if plan_from else load_plan()
     if not any_year:
         check_year(plan, fy)
-    return make_forms(plan, fy, out_dir, progress=progress)
+    # Measures ended before `fy` (or added after it) get no form row.
+    return make_forms(plan.in_year(fy), fy, out_dir, progress=progress)
 
 
 def check_paths(paths: Sequence[Path], mark: bool = False) -> tuple[Report, list[Path]]:
@@ -142,6 +143,28 @@ def close_year(
             raise
         if result.archive is not None and result.run_id is not None:
             set_outcome(result.archive, result.run_id, OUTCOME_COMPLETED, master)
+    return result, master
+
+
+def rebuild_year(fy: FiscalYear, archive: Path, out: Path) -> tuple[Consolidation, Path]:
+    """An earlier year's master again, from the archive's ledger alone (the run's own time
+    stamp); refused (UsageError) when the ledger has no record of the year or `out` is a
+    file that is not a master of ours (an earlier master is kept as a dated backup)."""
+    from miedx_xl.consolidation import rebuild
+    from miedx_xl.master.read import is_master_file
+    from miedx_xl.master.write import write_master
+
+    if not archive.is_dir():
+        raise UsageError(f"取りまとめ履歴のフォルダ「{archive}」がありません。")
+    if out.exists() and not is_master_file(out):
+        raise UsageError(
+            f"「{out}」は取りまとめ結果（このツールが書いたマスターブック）ではないため、"
+            "上書きしません。別のファイル名を指定してください。"
+        )
+    with locked(out):
+        remove_stale_temporaries(out)
+        result = rebuild(archive, fy)
+        master = write_master(result, out)
     return result, master
 
 
