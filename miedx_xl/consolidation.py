@@ -651,8 +651,8 @@ def _frame_json(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, float) and value != value:
-        return None
+    # NaN stays NaN (Python's json writes and reads it): an object column may hold both
+    # None and NaN, and the tables must come back equal.
     if isinstance(value, tuple):
         return list(value)
     if value is pd.NA:

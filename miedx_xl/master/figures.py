@@ -65,7 +65,8 @@ def measure_marks(plan: Plan, fy: FiscalYear) -> dict[int, str]:
     return out
 
 
-_MARK = re.compile(r"(新規|終了|移動)（(?:[（(](\d+)[）)]→[（(]\d+[）)]、)?(R\d+)）")
+_MARK = re.compile(r"(新規|終了|移動)\((?:\((\d+)\)→\(\d+\)、)?(R\d+)\)")
+"""A mark after NFKC (full-width brackets and digits become ASCII)."""
 
 
 def parse_measure_mark(text: str) -> dict[str, Any]:
