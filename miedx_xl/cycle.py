@@ -5,6 +5,7 @@ request that does one of these calls one function here, so the steps exist once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -166,6 +167,41 @@ def rebuild_year(fy: FiscalYear, archive: Path, out: Path) -> tuple[Consolidatio
         result = rebuild(archive, fy)
         master = write_master(result, out)
     return result, master
+
+
+def example_year(
+    previous_master: Path,
+    out_dir: Path,
+    fy: FiscalYear,
+    now: datetime | None = None,
+) -> tuple[Consolidation, Path]:
+    """The year after a master on the invented example input (架空の入力例, not the
+    report's figures): its 改称.csv and 取組の追加・終了.csv beside the master, `fy`'s forms
+    from it, filled as the example's divisions would, consolidated into `out_dir`'s
+    取りまとめ履歴 and written as `out_dir/進捗管理表_<fy>.xlsx`."""
+    from miedx_xl.consolidation import ARCHIVE_NAME, consolidate
+    from miedx_xl.form.write import fill_form, make_forms
+    from miedx_xl.master.read import read_master_plan
+    from miedx_xl.master.write import write_master
+    from miedx_xl.plan.examples import (
+        example_changes,
+        example_inputs,
+        example_renames,
+        write_changes_file,
+        write_renames_file,
+    )
+
+    folder = previous_master.parent
+    write_changes_file(folder, example_changes())
+    write_renames_file(folder, example_renames())
+    plan = read_master_plan(previous_master)
+    year = plan.in_year(fy)
+    forms = make_forms(year, fy, out_dir / "様式" / str(fy), now=now)
+    returned = out_dir / f"返送{fy}"
+    for key, form in zip(year.divisions(), forms, strict=True):
+        fill_form(form, returned / form.name, **example_inputs(plan, fy, key))
+    result = consolidate(returned, fy, plan, archive=out_dir / ARCHIVE_NAME, now=now)
+    return result, write_master(result, out_dir / f"進捗管理表_{fy}.xlsx")
 
 
 def close_message(result: Consolidation, master: Path) -> str:

@@ -330,3 +330,18 @@ def test_renames(plan: Plan) -> None:
     assert renamed.division_key("デジタル推進課（架空）") == SMART
     with pytest.raises(PlanError, match="計画にありません"):
         apply_renames(plan, [Rename(R4, "ない課", "新しい課")])
+
+
+def test_example_year_after_the_demo(tmp_path: Path) -> None:
+    """What `make demo` runs: R3, then R4 on the invented example input."""
+    from miedx_xl.cycle import example_year
+
+    demo = run_demo(tmp_path, now=FIXED_TIME)
+    assert demo.master is not None
+    result, master = example_year(demo.master, tmp_path, R4, now=FIXED_TIME.replace(year=2024))
+    assert master == tmp_path / "進捗管理表_R4.xlsx" and master.exists()
+    assert result.report.flatten() == []  # the rename was known before the forms: no warning
+    assert [s.division for s in result.submissions][1] == BIZ_NEW
+    back = read_master_plan(master).numbered().set_index("no")
+    assert back.loc[35, "status_R4"] == "R4年度：相談窓口の設置を検討した。（架空の入力例）"
+    assert back.loc[1, "status_R3"] == "R2年度：28業務、R3年度：13業務にＲＰＡを導入"
