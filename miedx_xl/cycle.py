@@ -94,8 +94,12 @@ def close_year(
     keep: Iterable[Path] = (),
     any_year: bool = False,
     plan: Plan | None = None,
+    plan_from: Path | None = None,
 ) -> tuple[Consolidation, Path]:
     """取りまとめ: consolidate the returned forms in `folder` and write the master to `out`.
+
+    The plan is `plan`, else last year's master `plan_from` read back (with the renames and
+    measure changes beside it: the plan the forms were made from), else the built-in one.
 
     `keep` names files that must not be replaced (the workbook a button was pressed in).
     Refused (UsageError): an output inside the folder or that is not a master of ours (an
@@ -125,6 +129,10 @@ def close_year(
             f"「{out}」は取りまとめ結果（このツールが書いたマスターブック）ではないため、"
             "上書きしません。別のファイル名を指定してください。"
         )
+    if plan is None and plan_from is not None:
+        from miedx_xl.master.read import read_master_plan
+
+        plan = read_master_plan(plan_from)
     with locked(out):
         remove_stale_temporaries(out)
         result = consolidate(

@@ -345,3 +345,41 @@ def test_example_year_after_the_demo(tmp_path: Path) -> None:
     back = read_master_plan(master).numbered().set_index("no")
     assert back.loc[35, "status_R4"] == "R4年度：相談窓口の設置を検討した。（架空の入力例）"
     assert back.loc[1, "status_R3"] == "R2年度：28業務、R3年度：13業務にＲＰＡを導入"
+
+
+@pytest.mark.parametrize("year", ["r3", "r4", "r5"])
+def test_master_read_and_written_again_is_the_same(years: Years, tmp_path: Path, year: str) -> None:
+    """Round trip: a master read back into a plan and written again (with the run's own
+    提出状況, findings and RPA rows, which are not the plan's) has the same cell values."""
+    result: Consolidation = getattr(years, year)
+    master: Path = getattr(years, f"{year}_master")
+    again = Consolidation(
+        plan=read_master_plan(master, beside=False),  # the master alone
+        fy=result.fy,
+        submissions=result.submissions,
+        report=result.report,
+        rpa=result.rpa,
+        run_at=result.run_at,
+    )
+    written, before = _values(write_master(again, tmp_path / "again.xlsx")), _values(master)
+    assert list(written) == list(before)
+    for sheet in before:
+        assert written[sheet] == before[sheet], sheet
+
+
+def test_close_year_from_last_years_master(years: Years, tmp_path: Path) -> None:
+    """close_year(plan_from=...) consolidates against the plan the forms were made from."""
+    from miedx_xl.cycle import close_year
+
+    box = years.root / "返送R4"
+    result, out = close_year(
+        box,
+        R4,
+        tmp_path / "R4.xlsx",
+        archive=tmp_path / "arc",
+        plan_from=years.masters / "進捗管理表_R3.xlsx",  # the copy with the CSV files beside it
+    )
+    assert out.exists()
+    m = result.plan.numbered().set_index("no")
+    assert m.loc[35, "status_R4"] == "R4年度：相談窓口の設置を検討した。（架空の入力例）"
+    assert [f.code for f in result.report if f.severity != "info"] == ["division-renamed"]
