@@ -383,3 +383,21 @@ def test_close_year_from_last_years_master(years: Years, tmp_path: Path) -> None
     m = result.plan.numbered().set_index("no")
     assert m.loc[35, "status_R4"] == "R4年度：相談窓口の設置を検討した。（架空の入力例）"
     assert [f.code for f in result.report if f.severity != "info"] == ["division-renamed"]
+
+
+def test_year_over_year_cells(years: Years) -> None:
+    from miedx_xl.master.figures import year_over_year_cells, year_over_year_header
+
+    header = year_over_year_header(R5)
+    cells = year_over_year_cells(year_over_year(years.r5.plan, R5))
+    assert all(len(row) == len(header) for row in cells)
+    n1 = [row for row in cells if row[0] == 1]
+    by_name = {row[13].split("（")[0]: row for row in n1}
+    hours = by_name["ＲＰＡ導入前の延べ年間作業時間"]
+    assert hours[15:] == [800, 1000, 200, 25.0]
+    assert n1[0][12] == "R5年度は取組をまとめ、次期計画へ引き継いだ。"
+    n25 = next(row for row in cells if row[0] == 25)
+    assert n25[6:8] == ["", ""]  # R5's report kept R4's schedule
+    r4 = year_over_year_cells(year_over_year(years.r4.plan, R4))
+    n25 = next(row for row in r4 if row[0] == 25)
+    assert n25[6:8] == ["R4：順次実施、R5：順次実施", "R4：検討、R5：順次実施"]

@@ -312,3 +312,74 @@ def trends(plan: Plan) -> list[Trend]:
             )
         )
     return out
+
+
+def year_over_year_header(fy: FiscalYear) -> list[str]:
+    """Column headings of the 前年度比較 sheet of `fy`."""
+    prev = FiscalYear(fy.reiwa - 1) if fy.reiwa > 1 else fy
+    return [
+        "NO",
+        "取組内容",
+        "担当課",
+        "区分",
+        f"予定（{prev}）",
+        f"予定（{fy}）",
+        f"{fy}以降の予定（変更前）",
+        f"{fy}以降の予定（変更後）",
+        f"自己評価（{prev}）",
+        f"自己評価（{fy}）",
+        f"取組状況（{prev}）",
+        f"取組状況（{fy}）",
+        "新たに加わった記述",
+        "指標",
+        "単位",
+        "前年度の値",
+        "今年度の値",
+        "差",
+        "増減率（%）",
+    ]
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    """A Decimal as the number a cell holds (whole numbers as int)."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def year_over_year_cells(rows: list[Row]) -> list[list[Any]]:
+    """The 前年度比較 sheet's rows for `year_over_year_header`: a measure's row holds its
+    first indicator, each further indicator a row of its own under it (NO repeated, so a
+    filter on NO keeps them together); '' for an empty text, None for a missing number."""
+    out: list[list[Any]] = []
+    for r in rows:
+        measure = [
+            r.no,
+            r.title,
+            r.division,
+            r.mark,
+            r.phase_previous,
+            r.phase_current,
+            r.schedule_previous if r.schedule_changed else "",
+            r.schedule_current if r.schedule_changed else "",
+            r.assessment_previous,
+            r.assessment_current,
+            r.status_previous,
+            r.status_current,
+            "\n".join(r.status_new),
+        ]
+        blank = [r.no, *[""] * (len(measure) - 1)]
+        indicators = [
+            [
+                f"{i.name}（{i.previous_period or '－'} → {i.current_period or '－'}）",
+                i.unit,
+                _number(i.previous),
+                _number(i.current),
+                _number(i.difference),
+                _number(i.percent),
+            ]
+            for i in r.indicators
+        ] or [["", "", None, None, None, None]]
+        for n, ind in enumerate(indicators):
+            out.append([*(measure if n == 0 else blank), *ind])
+    return out
