@@ -401,3 +401,21 @@ def test_year_over_year_cells(years: Years) -> None:
     r4 = year_over_year_cells(year_over_year(years.r4.plan, R4))
     n25 = next(row for row in r4 if row[0] == 25)
     assert n25[6:8] == ["R4：順次実施、R5：順次実施", "R4：検討、R5：順次実施"]
+
+
+def test_r5_form_shows_earlier_years_read_only(years: Years) -> None:
+    from miedx_xl.form.read import open_book, read_meta
+
+    form = next(p for p in years.forms5 if BIZ_NEW in p.name)
+    book = open_book(form)
+    assert book.workbook is not None
+    loaded = read_meta(book.workbook)
+    assert loaded is not None
+    meta = loaded[0]
+    assert (meta.earlier_years, meta.schedule_years) == (["R3", "R4"], ["R5"])
+    assert (meta.division, meta.division_key) == (BIZ_NEW, BIZ)
+    locked = meta.locked["取組状況"]
+    assert locked["35"]["status_R4"] == "R4年度：相談窓口の設置を検討した。（架空の入力例）"
+    assert (
+        locked["16"]["status_R3"] == years.r3.plan.numbered().set_index("no").loc[16, "status_R3"]
+    )
