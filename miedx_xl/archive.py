@@ -10,6 +10,7 @@ import hashlib
 import os
 import sqlite3
 import tempfile
+import zlib
 from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import astuple, dataclass
@@ -80,6 +81,9 @@ CREATE TABLE IF NOT EXISTS runs (
     submitted INTEGER, missing INTEGER, errors INTEGER, warnings INTEGER,
     outcome TEXT, master TEXT
 );
+CREATE TABLE IF NOT EXISTS snapshots (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id), format TEXT, body BLOB
+);
 CREATE TABLE IF NOT EXISTS files (
     run_id INTEGER REFERENCES runs(id), file TEXT, digest TEXT, size INTEGER,
     division TEXT, fy TEXT, saved TEXT, state TEXT, rows INTEGER,
@@ -145,8 +149,16 @@ def _connect(archive: Path) -> sqlite3.Connection:
     return db
 
 
-def append_run(archive: Path, run: RunRow, files: Sequence[FileRow]) -> int:
-    """Append a run (outcome: consolidated) and its files in one transaction; its id."""
+SNAPSHOT_FORMAT = "miedx-consolidation-1+zlib-json"
+"""How a run's consolidated rows are stored (`snapshots.body`): zlib-compressed JSON
+(level 1: a tenth of level 6's time on 7,000 measures, the text still about 25 times smaller)."""
+
+
+def append_run(
+    archive: Path, run: RunRow, files: Sequence[FileRow], snapshot: bytes | None = None
+) -> int:
+    """Append a run (outcome: consolidated), its files and its consolidated rows
+    (`snapshot`, JSON text) in one transaction; its id."""
     with closing(_connect(archive)) as db, db:
         cur = db.execute(
             "INSERT INTO runs (run_at, fy, folder, files, submitted, missing, errors, warnings,"
@@ -158,7 +170,44 @@ def append_run(archive: Path, run: RunRow, files: Sequence[FileRow]) -> int:
             "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(run_id, *astuple(f)) for f in files],
         )
+        if snapshot is not None:
+            db.execute(
+                "INSERT INTO snapshots VALUES (?, ?, ?)",
+                (run_id, SNAPSHOT_FORMAT, zlib.compress(snapshot, 1)),
+            )
     return run_id
+
+
+def read_snapshot(archive: Path, fy: str, run_id: int | None = None) -> tuple[int, bytes] | None:
+    """The consolidated rows of a fiscal year's run: `run_id`'s, else those of the latest
+    run whose master was written (else the latest run of the year); None when the ledger
+    holds none."""
+    if not (archive / LEDGER_NAME).is_file():
+        return None
+    with closing(_connect(archive)) as db:
+        query = (
+            "SELECT runs.id, snapshots.format, snapshots.body FROM runs"
+            " JOIN snapshots ON snapshots.run_id = runs.id WHERE runs.fy = ?"
+        )
+        params: tuple[object, ...] = (fy,)
+        if run_id is not None:
+            query += " AND runs.id = ?"
+            params = (fy, run_id)
+        query += " ORDER BY (runs.outcome = ?) DESC, runs.id DESC LIMIT 1"
+        row = db.execute(query, (*params, OUTCOME_COMPLETED)).fetchone()
+    if row is None:
+        return None
+    found_id, fmt, body = row
+    if fmt != SNAPSHOT_FORMAT:
+        return None
+    return int(found_id), zlib.decompress(body)
+
+
+def run_time(archive: Path, run_id: int) -> str | None:
+    """When a run of the ledger happened (ISO 8601), or None for an unknown run."""
+    with closing(_connect(archive)) as db:
+        row = db.execute("SELECT run_at FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return None if row is None else str(row[0])
 
 
 def set_outcome(archive: Path, run_id: int, outcome: str, master: Path | None = None) -> None:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from miedx_xl.errors import MiedxError, message_ja
+from miedx_xl.errors import MiedxError, UsageError, message_ja
 from miedx_xl.normalize import FiscalYear, parse_fiscal_year
 from miedx_xl.server import add_serve_parser
 from miedx_xl.startup import end_short_lived, start_short_lived
@@ -61,8 +61,21 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    """Consolidate a folder of returned forms into the master workbook."""
-    from miedx_xl.cycle import close_year
+    """Consolidate a folder of returned forms into the master workbook (or, with
+    --rebuild, write an earlier year's master again from the archive)."""
+    from miedx_xl.cycle import close_year, rebuild_year
+
+    if args.rebuild:
+        if not args.archive:
+            raise UsageError("--rebuild には --archive（取りまとめ履歴のフォルダ）が必要です。")
+        rebuilt, path = rebuild_year(args.fy, Path(args.archive), Path(args.out))
+        print(
+            f"{rebuilt.fy.label_ja()} の取りまとめ表を履歴から作り直しました（{rebuilt.run_at}）。"
+        )
+        print(f"取りまとめ表: {path}")
+        return 0
+    if args.dir is None:
+        raise UsageError("返送された様式のフォルダ（DIR）を指定してください。")
 
     result, out = close_year(
         Path(args.dir),
@@ -153,9 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
     cons = sub.add_parser(
         "consolidate",
         help="返送された様式を取りまとめ表にまとめる",
-        description="Example: miedx-xl consolidate 返送/R3 --fy R3 --out 進捗管理表_R3.xlsx",
+        description="Example: miedx-xl consolidate 返送/R3 --fy R3 --out 進捗管理表_R3.xlsx ;"
+        " miedx-xl consolidate --rebuild --fy R3 --archive 取りまとめ履歴 --out R3.xlsx",
     )
-    cons.add_argument("dir", metavar="DIR", help="返送された様式のフォルダ")
+    cons.add_argument("dir", metavar="DIR", nargs="?", help="返送された様式のフォルダ")
+    cons.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="その年度の取りまとめ表を、取りまとめ履歴（--archive）の記録だけから作り直す",
+    )
     cons.add_argument("--fy", required=True, type=_fiscal_year, help="年度（R3 など）")
     cons.add_argument("--out", required=True, help="取りまとめ表（.xlsx）")
     cons.add_argument(

@@ -4,16 +4,17 @@ archived, a ledger row per file, and a finding for every file that could not be 
 from __future__ import annotations
 
 import errno
+import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from miedx_xl.archive import FileRow, RunRow, append_run, archived_as
+from miedx_xl.archive import FileRow, RunRow, append_run, archived_as, read_snapshot
 from miedx_xl.errors import UsageError
 from miedx_xl.findings import Finding, Report, finding
 from miedx_xl.form.check import check_loaded
@@ -26,10 +27,11 @@ from miedx_xl.plan.columns import (
     assessment_column,
     is_schedule_column,
     issues_column,
+    planned_column,
     schedule_column,
     status_column,
 )
-from miedx_xl.plan.model import Plan, load_plan
+from miedx_xl.plan.model import Plan, load_plan, planned_text
 
 STATE_SUBMITTED = "提出済"
 STATE_MISSING = "未提出"
@@ -216,6 +218,7 @@ def consolidate(
     for item in inputs:
         report.extend(item.form.report)
         _refuse_other_plan(item.form, plan, fy, report)
+        _renamed(item.form, plan, fy, report)
     # A saved time is in the future against this machine's clock, not the run's stamp.
     chosen = _choose(inputs, plan, report, datetime.now(UTC))
     used = [chosen[key] for key in plan.divisions() if key in chosen]
@@ -226,7 +229,7 @@ def consolidate(
     if len(rpa_all):
         keep = merged.rpa_tasks[merged.rpa_tasks["fy"] != str(fy)]
         merged = replace(merged, rpa_tasks=pd.concat([keep, rpa_all], ignore_index=True))
-    submissions = _submissions(plan, fy, inputs, chosen, report)
+    submissions = _submissions(plan.in_year(fy), fy, inputs, chosen, report)
     result = Consolidation(
         plan=merged,
         fy=fy,
@@ -255,6 +258,29 @@ def _refuse_other_plan(form: FormResult, plan: Plan, fy: FiscalYear, report: Rep
     if reason:
         report.add(finding("template-unknown", str(form.path), reason=reason))
         form.meta = None
+
+
+def _renamed(form: FormResult, plan: Plan, fy: FiscalYear, report: Report) -> None:
+    """division-renamed for a form that names its division by a name it had before `fy`
+    (the form is used, under the division's current name)."""
+    meta = form.meta
+    if meta is None:
+        return
+    current = plan.division_name(meta.division_key, fy)
+    if meta.division == current or plan.division_key(meta.division) != meta.division_key:
+        return
+    names = plan.division_names.get(meta.division_key, {})
+    since = min((y for y, n in names.items() if n == current and y <= fy), default=fy)
+    item = finding(
+        "division-renamed",
+        str(form.path),
+        old=meta.division,
+        new=current,
+        fy=str(since),
+        fy_ja=since.label_ja(),
+    )
+    form.report.add(item)
+    report.add(item)
 
 
 FUTURE_SLACK = timedelta(days=1)
@@ -336,6 +362,12 @@ def _merge(
     for col in columns:
         if col not in measures.columns:
             measures[col] = ""
+    # The schedule as it stood before this year's forms, for 前年度比較.
+    later = [y for y in plan.fiscal_years if y >= fy]
+    measures[planned_column(fy)] = [
+        planned_text({y: str(rec.get(schedule_column(y)) or "") for y in later})
+        for rec in (dict(zip(measures.columns, r, strict=True)) for r in measures.itertuples(False))
+    ]
     base = (measures["relisted_of"] == 0) & ~measures["reference"]
     nos = measures.loc[base, "no"].tolist()
     position = dict(zip(nos, measures.index[base].tolist(), strict=True))
@@ -579,7 +611,7 @@ def write_ledger(archive: Path, folder: Path, result: Consolidation, inputs: lis
                 archived_as=archived_as(archive, form.digest, form.path.suffix),
             )
         )
-    return append_run(archive, run, files)
+    return append_run(archive, run, files, snapshot=snapshot(result))
 
 
 def _mtime(path: Path) -> float:
@@ -596,3 +628,134 @@ def _size(path: Path) -> int | None:
         return path.stat().st_size
     except OSError:
         return None
+
+
+# --- each run's consolidated rows, kept in the ledger: any year's master rebuilt --------------
+
+PLAN_FRAMES = ("areas", "overviews", "measures", "indicators", "rpa_tasks")
+
+
+def _frame_json(frame: pd.DataFrame) -> dict[str, Any]:
+    """A table as JSON: its columns, their dtypes, which hold tuples, and the rows."""
+    tuples = [str(c) for c in frame.columns if any(isinstance(v, tuple) for v in frame[c].tolist())]
+    rows = [
+        [_json_value(v) for v in values]
+        for values in zip(*(frame[c].tolist() for c in frame.columns), strict=True)
+    ]
+    return {
+        "columns": [str(c) for c in frame.columns],
+        "dtypes": [str(frame[c].dtype) for c in frame.columns],
+        "tuples": tuples,
+        "rows": rows,
+    }
+
+
+def _json_value(value: Any) -> Any:
+    # NaN stays NaN (Python's json writes and reads it): an object column may hold both
+    # None and NaN, and the tables must come back equal.
+    if isinstance(value, tuple):
+        return list(value)
+    if value is pd.NA:
+        return None
+    return value
+
+
+def _frame_of(data: dict[str, Any]) -> pd.DataFrame:
+    """The table `_frame_json` wrote, with its dtypes and tuples back."""
+    columns = data["columns"]
+    rows = data["rows"]
+    frame = pd.DataFrame(
+        {c: pd.Series([r[i] for r in rows], dtype=object) for i, c in enumerate(columns)},
+        columns=columns,
+    )
+    for c, dtype in zip(columns, data["dtypes"], strict=True):
+        if c in data["tuples"]:
+            frame[c] = pd.Series(
+                [tuple(v) if isinstance(v, list) else v for v in frame[c]], dtype=object
+            )
+        elif dtype != "object":
+            frame[c] = frame[c].astype(dtype)
+    return frame
+
+
+def snapshot(result: Consolidation) -> bytes:
+    """A run's consolidated content as JSON (UTF-8): the merged plan, this year's RPA rows,
+    提出状況 and the findings; what `rebuild` needs to write the same master again."""
+    plan = result.plan
+    body = {
+        "fy": str(result.fy),
+        "run_at": result.run_at,
+        "plan": {
+            "id": plan.id,
+            "name": plan.name,
+            "established": plan.established,
+            "first_fy": str(plan.first_fy),
+            "last_fy": str(plan.last_fy),
+            "report_fy": str(plan.report_fy),
+            "actors": list(plan.actors),
+            "phases": list(plan.phases),
+            "rpa_totals": plan.rpa_totals,
+            "division_names": {
+                key: {str(y): name for y, name in names.items()}
+                for key, names in plan.division_names.items()
+            },
+            **{name: _frame_json(getattr(plan, name)) for name in PLAN_FRAMES},
+        },
+        "rpa": _frame_json(result.rpa),
+        "submissions": [asdict(s) for s in result.submissions],
+        "findings": [f.as_dict() for f in result.report],
+    }
+    return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def _fy_of(text: str) -> FiscalYear:
+    return FiscalYear(int(text.removeprefix("R")))
+
+
+def restore(body: bytes) -> Consolidation:
+    """The Consolidation a `snapshot` was taken of (archive and run id not set)."""
+    from miedx_xl.findings import Finding
+
+    data = json.loads(body.decode("utf-8"))
+    p = data["plan"]
+    plan = Plan(
+        id=p["id"],
+        name=p["name"],
+        established=p["established"],
+        first_fy=_fy_of(p["first_fy"]),
+        last_fy=_fy_of(p["last_fy"]),
+        report_fy=_fy_of(p["report_fy"]),
+        actors=tuple(p["actors"]),
+        phases=tuple(p["phases"]),
+        rpa_totals=p["rpa_totals"],
+        division_names={
+            key: {_fy_of(y): name for y, name in names.items()}
+            for key, names in p["division_names"].items()
+        },
+        **{name: _frame_of(p[name]) for name in PLAN_FRAMES},
+    )
+    return Consolidation(
+        plan=plan,
+        fy=_fy_of(data["fy"]),
+        submissions=[Submission(**s) for s in data["submissions"]],
+        report=Report([Finding(**f) for f in data["findings"]]),
+        rpa=_frame_of(data["rpa"]),
+        run_at=data["run_at"],
+    )
+
+
+def rebuild(archive: Path, fy: FiscalYear, run_id: int | None = None) -> Consolidation:
+    """A fiscal year's Consolidation again, from the archive's ledger alone: that of its
+    latest run whose master was written (or of `run_id`), its time stamp included."""
+    found = read_snapshot(archive, str(fy), run_id)
+    if found is None:
+        raise UsageError(
+            f"取りまとめ履歴「{archive}」に{fy.label_ja()}（{fy}）の取りまとめの記録がありません。"
+            "履歴のフォルダと年度を確かめてください（この機能より前の版で取りまとめた年度は"
+            "作り直せません）。"
+        )
+    found_id, body = found
+    result = restore(body)
+    result.archive = archive
+    result.run_id = found_id
+    return result

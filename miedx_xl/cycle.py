@@ -5,6 +5,7 @@ request that does one of these calls one function here, so the steps exist once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,8 @@ def open_year(
     plan = read_master_plan(plan_from) if plan_from else load_plan()
     if not any_year:
         check_year(plan, fy)
-    return make_forms(plan, fy, out_dir, progress=progress)
+    # Measures ended before `fy` (or added after it) get no form row.
+    return make_forms(plan.in_year(fy), fy, out_dir, progress=progress)
 
 
 def check_paths(paths: Sequence[Path], mark: bool = False) -> tuple[Report, list[Path]]:
@@ -92,8 +94,12 @@ def close_year(
     keep: Iterable[Path] = (),
     any_year: bool = False,
     plan: Plan | None = None,
+    plan_from: Path | None = None,
 ) -> tuple[Consolidation, Path]:
     """取りまとめ: consolidate the returned forms in `folder` and write the master to `out`.
+
+    The plan is `plan`, else last year's master `plan_from` read back (with the renames and
+    measure changes beside it: the plan the forms were made from), else the built-in one.
 
     `keep` names files that must not be replaced (the workbook a button was pressed in).
     Refused (UsageError): an output inside the folder or that is not a master of ours (an
@@ -123,6 +129,10 @@ def close_year(
             f"「{out}」は取りまとめ結果（このツールが書いたマスターブック）ではないため、"
             "上書きしません。別のファイル名を指定してください。"
         )
+    if plan is None and plan_from is not None:
+        from miedx_xl.master.read import read_master_plan
+
+        plan = read_master_plan(plan_from)
     with locked(out):
         remove_stale_temporaries(out)
         result = consolidate(
@@ -143,6 +153,63 @@ def close_year(
         if result.archive is not None and result.run_id is not None:
             set_outcome(result.archive, result.run_id, OUTCOME_COMPLETED, master)
     return result, master
+
+
+def rebuild_year(fy: FiscalYear, archive: Path, out: Path) -> tuple[Consolidation, Path]:
+    """An earlier year's master again, from the archive's ledger alone (the run's own time
+    stamp); refused (UsageError) when the ledger has no record of the year or `out` is a
+    file that is not a master of ours (an earlier master is kept as a dated backup)."""
+    from miedx_xl.consolidation import rebuild
+    from miedx_xl.master.read import is_master_file
+    from miedx_xl.master.write import write_master
+
+    if not archive.is_dir():
+        raise UsageError(f"取りまとめ履歴のフォルダ「{archive}」がありません。")
+    if out.exists() and not is_master_file(out):
+        raise UsageError(
+            f"「{out}」は取りまとめ結果（このツールが書いたマスターブック）ではないため、"
+            "上書きしません。別のファイル名を指定してください。"
+        )
+    with locked(out):
+        remove_stale_temporaries(out)
+        result = rebuild(archive, fy)
+        master = write_master(result, out)
+    return result, master
+
+
+def example_year(
+    previous_master: Path,
+    out_dir: Path,
+    fy: FiscalYear,
+    now: datetime | None = None,
+) -> tuple[Consolidation, Path]:
+    """The year after a master on the invented example input (架空の入力例, not the
+    report's figures): its 改称.csv and 取組の追加・終了.csv beside the master, `fy`'s forms
+    from it, filled as the example's divisions would, consolidated into `out_dir`'s
+    取りまとめ履歴 and written as `out_dir/進捗管理表_<fy>.xlsx`."""
+    from miedx_xl.consolidation import ARCHIVE_NAME, consolidate
+    from miedx_xl.form.write import fill_form, make_forms
+    from miedx_xl.master.read import read_master_plan
+    from miedx_xl.master.write import write_master
+    from miedx_xl.plan.examples import (
+        example_changes,
+        example_inputs,
+        example_renames,
+        write_changes_file,
+        write_renames_file,
+    )
+
+    folder = previous_master.parent
+    write_changes_file(folder, example_changes())
+    write_renames_file(folder, example_renames())
+    plan = read_master_plan(previous_master)
+    year = plan.in_year(fy)
+    forms = make_forms(year, fy, out_dir / "様式" / str(fy), now=now)
+    returned = out_dir / f"返送{fy}"
+    for key, form in zip(year.divisions(), forms, strict=True):
+        fill_form(form, returned / form.name, **example_inputs(plan, fy, key))
+    result = consolidate(returned, fy, plan, archive=out_dir / ARCHIVE_NAME, now=now)
+    return result, write_master(result, out_dir / f"進捗管理表_{fy}.xlsx")
 
 
 def close_message(result: Consolidation, master: Path) -> str:

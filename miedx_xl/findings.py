@@ -198,6 +198,14 @@ CODES: Final[dict[str, Code]] = {
         "{division} の様式が複数あります。新しい「{kept}」を使い、このファイルは使いません。",
         "{division} submitted more than one form. The newer '{kept}' is used, not this file.",
     ),
+    "division-renamed": Code(
+        "warning",
+        "旧名称の担当課",
+        "様式の担当課名「{old}」は{fy_ja}から「{new}」に改称されています。"
+        "「{new}」の様式として取りまとめました（次回からは新しい名称の様式を使ってください）。",
+        "The form names the division '{old}', which is called '{new}' from FY {fy}. It was"
+        " consolidated as the form of '{new}' (use a form with the new name next time).",
+    ),
     "submission-missing": Code(
         "warning",
         "未提出",

@@ -22,6 +22,7 @@ LAYERS = [
         "miedx_xl.plan.schema",
         "miedx_xl.form.layout",
         "miedx_xl.master.layout",
+        "miedx_xl.master.figures",
     },
     # io: reading and writing files
     {
@@ -29,6 +30,8 @@ LAYERS = [
         "miedx_xl.archive",
         "miedx_xl.xlsx",
         "miedx_xl.plan.book",
+        "miedx_xl.plan.changes",
+        "miedx_xl.plan.examples",
         "miedx_xl.form.guard",
         "miedx_xl.form.read",
         "miedx_xl.form.pool",

@@ -17,9 +17,11 @@ from miedx_xl.errors import MasterError, PlanError
 from miedx_xl.form.guard import sheet_parts
 from miedx_xl.form.layout import label_key
 from miedx_xl.form.read import core_properties, header_row
+from miedx_xl.master.figures import parse_measure_mark
 from miedx_xl.master.layout import (
     FY_LABEL,
     INDICATOR_SHEET,
+    MARK_LABEL,
     PLAN_ID_LABEL,
     PROGRESS_SHEET,
     REFERENCE_MARK,
@@ -35,8 +37,15 @@ from miedx_xl.normalize import (
     parse_fiscal_year,
     parse_number,
 )
+from miedx_xl.plan.changes import apply_changes, apply_renames, read_beside
 from miedx_xl.plan.columns import Kind, schedule_column, year_column
-from miedx_xl.plan.model import ACTOR_HEADINGS, Plan, load_plan, period_fiscal_year
+from miedx_xl.plan.model import (
+    ACTOR_HEADINGS,
+    LIFECYCLE_DEFAULTS,
+    Plan,
+    load_plan,
+    period_fiscal_year,
+)
 from miedx_xl.plan.schema import validate_plan
 
 CREATOR = "miedx_xl"
@@ -56,8 +65,13 @@ def is_master_file(path: Path) -> bool:
     return needed <= sheets and props.get("creator") == CREATOR
 
 
-def read_master_plan(path: Path) -> Plan:
-    """Read a master workbook back into a plan (measures, statuses, indicator values)."""
+def read_master_plan(path: Path, beside: bool = True) -> Plan:
+    """Read a master workbook back into a plan (measures, statuses, indicator values).
+
+    With `beside`, the secretariat's `改称.csv` and `取組の追加・終了.csv` next to the master
+    (plan.changes) are applied: renames before the measures are read, so a division's new
+    name finds its key, and measure changes after.
+    """
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own types for every kind of bad file
@@ -85,11 +99,13 @@ def read_master_plan(path: Path) -> Plan:
             f"「{PLAN_ID_LABEL}」「{FY_LABEL}」がありません）。"
         )
     base = load_plan()
+    renames, changes = read_beside(path) if beside else ([], [])
     if plan_id != base.id:
         raise MasterError(
             f"{path.name} の計画ID「{plan_id}」は組み込みの計画「{base.id}」と異なるため"
             "読み込めません。"
         )
+    base = apply_renames(base, renames)
     plan = replace(
         base,
         report_fy=fy,
@@ -99,6 +115,7 @@ def read_master_plan(path: Path) -> Plan:
     )
     try:
         validate_plan(plan)
+        plan = apply_changes(plan, changes)
     except PlanError as exc:
         raise MasterError(f"{path.name} の内容が計画として整合しません: {exc}") from exc
     return plan
@@ -140,8 +157,11 @@ def _read_areas(summary: list[list[Any]], base: Plan, fy: FiscalYear) -> pd.Data
 
 
 _HEADINGS = {nfkc(text): actor for actor, text in ACTOR_HEADINGS.items()}
-_YEAR_COLUMN = re.compile(r"^(予定|スケジュール|取組状況|自己評価|課題・今後の方向性)\(?(R\d+)")
+_YEAR_COLUMN = re.compile(
+    r"^(変更前の予定|予定|スケジュール|取組状況|自己評価|課題・今後の方向性)\(?(R\d+)"
+)
 _KINDS: dict[str, Kind] = {
+    "変更前の予定": "planned",
     "予定": "schedule",
     "スケジュール": "schedule",
     "取組状況": "status",
@@ -206,6 +226,8 @@ def _read_measures(rows: list[list[Any]], base: Plan, fy: FiscalYear) -> pd.Data
         }
         for key, c in year_cols.items():
             rec[key] = cell_text(_at(r, c))
+        rec.update(LIFECYCLE_DEFAULTS)
+        rec.update(parse_measure_mark(cell_text(_at(r, cols.get(MARK_LABEL)))))
         years = [schedule_column(y) for y in base.fiscal_years]
         words = [rec.get(k, "") for k in years]
         rec["schedule_printed"] = tuple(

@@ -11,7 +11,7 @@ from typing import Literal
 
 from miedx_xl.normalize import FiscalYear, parse_fiscal_year
 
-Kind = Literal["schedule", "status", "assessment", "issues"]
+Kind = Literal["schedule", "status", "assessment", "issues", "planned"]
 
 
 def year_column(kind: Kind, fy: FiscalYear) -> str:
@@ -37,6 +37,12 @@ def assessment_column(fy: FiscalYear) -> str:
 def issues_column(fy: FiscalYear) -> str:
     """Column name of 課題・今後の方向性 of a fiscal year, e.g. `issues_R4`."""
     return year_column("issues", fy)
+
+
+def planned_column(fy: FiscalYear) -> str:
+    """Column name of the schedule of `fy` and later years as it stood before that year's
+    report (`R4：実施、R5：運用`), e.g. `planned_R4`: what 前年度比較 shows as the old schedule."""
+    return year_column("planned", fy)
 
 
 def column_year(column: str, kind: Kind) -> FiscalYear | None:

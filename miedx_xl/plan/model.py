@@ -22,6 +22,16 @@ from miedx_xl.plan.columns import (
 MEASURE_COLUMNS = ["no", "area", "actor", "policy", "title", "division", "relisted_of"]
 """The fixed columns of the measures table (docs/design.md); schedule_R*/status_R* follow."""
 
+LIFECYCLE_DEFAULTS: dict[str, Any] = {
+    "added_in": "",
+    "ended_in": "",
+    "moved_in": "",
+    "moved_from": 0,
+}
+"""A measure's years in the plan: `added_in` the fiscal year it was added (新規; "" for the
+plan's own measures), `ended_in` the last year it reports (終了; "" while it runs), `moved_in`
+the year it moved to another area from area `moved_from`."""
+
 ACTOR_HEADINGS = {
     "県": "■県の取組",
     "市町連携（支援）": "■市町連携（支援）の取組",
@@ -108,13 +118,65 @@ class Plan:
         """The measures with their own NO (each NO once; the （参考） rows left out)."""
         return self.measures[~self.measures["reference"]]
 
-    def own_measures(self, division: str | None = None) -> pd.DataFrame:
-        """Measures a division reports on: re-listed rows left out, optionally of one division."""
+    def own_measures(
+        self, division: str | None = None, fy: FiscalYear | None = None
+    ) -> pd.DataFrame:
+        """Measures a division reports on: re-listed rows left out, optionally of one division,
+        and with `fy` only those that run in that year (not ended before it, not added after)."""
         m = self.measures
         own = m[(m["relisted_of"] == 0) & ~m["reference"]]
         if division is not None:
             own = own[own["division"] == division]
+        if fy is not None:
+            own = own[active_mask(own, fy)]
         return own
+
+    def in_year(self, fy: FiscalYear) -> Plan:
+        """The plan as the forms of `fy` show it: measures ended before `fy` or added after
+        it left out (with their re-listed rows); every earlier year's content kept."""
+        m = self.measures
+        keep = active_mask(m, fy)
+        gone = set(m.loc[~keep & (m["relisted_of"] == 0), "no"].tolist())
+        keep &= ~m["relisted_of"].isin(gone) | (m["relisted_of"] == 0)
+        if bool(keep.all()):
+            return self
+        return replace(self, measures=m[keep].reset_index(drop=True))
+
+
+def planned_text(words: dict[FiscalYear, str]) -> str:
+    """A schedule as one text, e.g. `R4：実施、R5：運用` (years without a word left out)."""
+    return "、".join(f"{y}：{w}" for y, w in sorted(words.items()) if w)
+
+
+def fiscal_year_or_none(text: Any) -> FiscalYear | None:
+    """A fiscal year from a table cell ("" or None give None)."""
+    if text is None or (isinstance(text, float) and text != text) or str(text) == "":
+        return None
+    return parse_fiscal_year(str(text)).value
+
+
+def active_mask(measures: pd.DataFrame, fy: FiscalYear) -> pd.Series:
+    """True for the measures that run in `fy` (added in or before it, not ended before it)."""
+    added = measures.get("added_in", pd.Series("", index=measures.index))
+    ended = measures.get("ended_in", pd.Series("", index=measures.index))
+    ok = [
+        (a is None or a <= fy) and (e is None or fy <= e)
+        for a, e in zip(
+            map(fiscal_year_or_none, added), map(fiscal_year_or_none, ended), strict=True
+        )
+    ]
+    return pd.Series(ok, index=measures.index, dtype=bool)
+
+
+def with_lifecycle(measures: pd.DataFrame) -> pd.DataFrame:
+    """The measures table with every lifecycle column (added_in, ended_in, …) present."""
+    missing = [c for c in LIFECYCLE_DEFAULTS if c not in measures.columns]
+    if not missing:
+        return measures
+    out = measures.copy()
+    for c in missing:
+        out[c] = LIFECYCLE_DEFAULTS[c]
+    return out
 
 
 def _read_toml(name: str) -> dict[str, Any]:
@@ -159,6 +221,7 @@ def _measures_frame(rows: list[dict[str, Any]], years: list[FiscalYear]) -> pd.D
             "order": order,
             "schedule_printed": tuple(row.get("schedule_printed", ())),
             "schedule_inferred": True,
+            **LIFECYCLE_DEFAULTS,
         }
         expanded = expand_schedule(list(rec["schedule_printed"]), years)
         for fy in years:

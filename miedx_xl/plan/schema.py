@@ -21,10 +21,11 @@ def _measures_schema(plan: Plan) -> pa.DataFrameSchema:
             "no": pa.Column(int, pa.Check.in_range(1, n_max)),
             "area": pa.Column(int, pa.Check.isin(plan.areas["no"].tolist())),
             "actor": pa.Column(str, pa.Check.isin(plan.actors)),
+            # A measure added in a later year may come without 基本方針 (empty tuple).
             "policy": pa.Column(
                 object,
                 pa.Check(
-                    lambda s: s.map(lambda p: bool(p) and set(p) <= {1, 2, 3}),
+                    lambda s: s.map(lambda p: set(p) <= {1, 2, 3}),
                     element_wise=False,
                     error="policy-not-in-1-3",
                 ),
@@ -40,6 +41,14 @@ def _measures_schema(plan: Plan) -> pa.DataFrameSchema:
             pa.Check(
                 lambda df: ~df.duplicated(["no", "area"], keep=False),
                 error="measure-duplicated-in-area",
+            ),
+            pa.Check(
+                lambda df: (
+                    df["policy"].map(bool) | (df.get("added_in", "").astype(str) != "")
+                    if "added_in" in df
+                    else df["policy"].map(bool)
+                ),
+                error="policy-empty",
             ),
         ],
         strict=False,
