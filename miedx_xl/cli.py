@@ -85,6 +85,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         max_bytes=int(args.max_mb * 1024 * 1024),
         progress=_progress("取りまとめ"),
         any_year=args.any_year,
+        plan_from=Path(args.plan) if args.plan else None,
     )
     print(result.summary_ja())
     print(f"取りまとめ表: {out}")
@@ -179,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     cons.add_argument("--out", required=True, help="取りまとめ表（.xlsx）")
     cons.add_argument(
         "--archive", help="入力ファイルの保管先（省略時は DIR の隣の 取りまとめ履歴）"
+    )
+    cons.add_argument(
+        "--plan",
+        metavar="MASTER.xlsx",
+        help="様式の元にした前年度の取りまとめ表（改称・取組の追加終了もそこから。省略時は組み込みの計画）",
     )
     cons.add_argument(
         "--max-mb", type=float, default=20.0, help="これより大きいファイルは読まない（MB）"

@@ -271,7 +271,11 @@ def xl_consolidate(book: Book) -> None:
     if settings is None:
         return
     result, master = close_year(
-        settings.inbox, settings.fy, settings.master, keep=[Path(str(book.fullname))]
+        settings.inbox,
+        settings.fy,
+        settings.master,
+        keep=[Path(str(book.fullname))],
+        plan_from=settings.plan,
     )
     open_in_excel(book, master)
     alert(book, close_message(result, master))

@@ -117,3 +117,31 @@ def test_addin_build_and_install_on_linux(
     if sys.platform != "win32":
         assert main(["addin", "install"]) == 2
         assert "Windows" in capsys.readouterr().err
+
+
+def test_consolidate_with_plan_reads_new_measures_beside_last_years_master(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from miedx_xl.form.write import fill_form
+
+    (tmp_path / "空").mkdir()
+    r3 = tmp_path / "進捗管理表_R3.xlsx"
+    assert main(["consolidate", str(tmp_path / "空"), "--fy", "R3", "--out", str(r3)]) == 0
+    (tmp_path / "取組の追加・終了.csv").write_text(
+        "年度,区分,NO,個別取組,主体,基本方針,取組内容,担当課,スケジュール\n"
+        "R4,新規,35,1,県,1,新しい取組の例,スマート改革推進課,実施\n",
+        encoding="utf-8",
+    )
+    forms = tmp_path / "様式"
+    assert main(["forms", "--fy", "R4", "--out", str(forms), "--plan", str(r3)]) == 0
+    form = next(forms.glob("*デジタル改革推進課.xlsx"))
+    box = tmp_path / "返送"
+    box.mkdir()
+    fill_form(form, box / form.name, statuses={35: {"status_R4": "新しい取組を始めた"}})
+    capsys.readouterr()
+    out = tmp_path / "進捗管理表_R4.xlsx"
+    args = ["consolidate", str(box), "--fy", "R4", "--out", str(out), "--plan", str(r3)]
+    assert main(args) in (0, 1)
+    ws = load_workbook(out)["進捗管理表"]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "新しい取組の例" in texts and "新しい取組を始めた" in texts
