@@ -100,6 +100,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_secret(args: argparse.Namespace) -> int:
+    """Make the secretariat's key that seals the forms (never replacing one)."""
+    from miedx_xl.form.seal import create_secret
+
+    path = create_secret(Path(args.path) if args.path else None)
+    print(f"様式を封印する鍵を作りました: {path}", file=sys.stderr)
+    print("この鍵は共有フォルダに置かず、庁内サーバーにも同じファイルを渡してください。")
+    return 0
+
+
 def cmd_addin(args: argparse.Namespace) -> int:
     """Build the Excel add-in (any OS) or install it for this Windows user."""
     from miedx_xl.addin import build_addin, install_addin
@@ -202,6 +212,17 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("master", metavar="MASTER.xlsx")
     rep.add_argument("--pdf", required=True, metavar="OUT.pdf")
     rep.set_defaults(func=cmd_report)
+
+    sec = sub.add_parser(
+        "secret",
+        help="様式を封印する事務局の鍵を作る（固定欄の改ざんを見抜くため）",
+        description="Example: miedx-xl secret init ; MIEDX_SECRET_FILE で場所を変えられます",
+    )
+    sec.add_argument("action", choices=["init"])
+    sec.add_argument(
+        "--path", help="鍵ファイル（省略時は MIEDX_SECRET_FILE か ~/.miedx/secret.key）"
+    )
+    sec.set_defaults(func=cmd_secret)
 
     add = sub.add_parser(
         "addin",

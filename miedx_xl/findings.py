@@ -113,6 +113,14 @@ CODES: Final[dict[str, Code]] = {
         "戻してください。",
         "A locked cell was changed ({detail}). Restore the original content '{expected}'.",
     ),
+    "template-unsealed": Code(
+        "warning",
+        "封印のない様式",
+        "この様式には事務局の鍵による封印がありません（鍵を導入する前に配布した様式か、"
+        "鍵のないパソコンで作られた様式です）。固定欄の書き換えは確かめられる範囲で確かめました。",
+        "This form carries no seal of the secretariat's key (made before the key, or on a PC"
+        " without it). Locked cells were checked as far as possible.",
+    ),
     "sheet-missing": Code(
         "error",
         "シートがない",

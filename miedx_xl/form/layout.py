@@ -7,6 +7,7 @@ shape from this module, so a column is added in one place.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -239,6 +240,8 @@ class FormMeta:
     locked: dict[str, dict[str, dict[str, Any]]]
     """sheet -> row key (NO or indicator id) -> locked field -> value as written."""
     template_version: str = TEMPLATE_VERSION
+    seal: str = ""
+    """The keyed seal stored with the meta (`form.seal`); empty for an unsealed form."""
 
     def content(self) -> dict[str, Any]:
         """Everything the digest covers."""
@@ -259,13 +262,23 @@ class FormMeta:
             "locked": {sheet: rows for sheet, rows in self.locked.items() if rows},
         }
 
+    def canonical(self) -> str:
+        """The content as canonical JSON (what the digest and the seal cover)."""
+        return json.dumps(self.content(), ensure_ascii=False, sort_keys=True)
+
     def digest(self) -> str:
         """SHA-256 of the content in canonical JSON."""
-        text = json.dumps(self.content(), ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
 
-    def to_rows(self) -> list[tuple[str, str]]:
-        """Key/value rows for the hidden sheet (JSON for anything not a string)."""
+    def sealed_with(self, secret: bytes) -> str:
+        """The keyed seal of the content (see `form.seal`): scheme, key id and HMAC."""
+        key_id = hashlib.sha256(secret).hexdigest()[:8]
+        mac = hmac.new(secret, self.canonical().encode("utf-8"), hashlib.sha256).hexdigest()
+        return f"hmac-sha256:{key_id}:{mac}"
+
+    def to_rows(self, secret: bytes | None = None) -> list[tuple[str, str]]:
+        """Key/value rows for the hidden sheet (JSON for anything not a string), sealed
+        with `secret` when one is given."""
         rows: list[tuple[str, str]] = []
         for key, value in self.content().items():
             if key == "locked":
@@ -275,6 +288,8 @@ class FormMeta:
             else:
                 rows.append((key, value if isinstance(value, str) else _dump(value)))
         rows.append(("digest", self.digest()))
+        if secret is not None:
+            rows.append(("seal", self.sealed_with(secret)))
         return rows
 
     @classmethod
@@ -294,6 +309,7 @@ class FormMeta:
             elif key:
                 scalars[key] = value
         stored = str(scalars.pop("digest", ""))
+        sealed = str(scalars.pop("seal", ""))
         meta = cls(
             plan_id=str(scalars["plan_id"]),
             plan_name=str(scalars["plan_name"]),
@@ -308,6 +324,7 @@ class FormMeta:
             own_nos=[int(n) for n in scalars["own_nos"]],
             locked=locked,
             template_version=str(scalars["template_version"]),
+            seal=sealed,
         )
         return meta, stored
 

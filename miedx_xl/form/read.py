@@ -33,6 +33,7 @@ from miedx_xl.form.layout import (
     form_fields,
     label_key,
 )
+from miedx_xl.form.seal import load_secret, verify
 from miedx_xl.normalize import FiscalYear, cell_text, nfkc, parse_fiscal_year, parse_number
 
 if TYPE_CHECKING:
@@ -505,6 +506,19 @@ def load_form(path: Path, sheets: Sheets) -> FormResult:
                 expected="配布した様式",
             )
         )
+    secret = load_secret()
+    if secret is not None:  # where the secretariat's key is: the seal must hold too
+        if not meta.seal:
+            out.add(finding("template-unsealed", name))
+        elif not verify(meta, secret):
+            out.add(
+                finding(
+                    "template-tampered",
+                    name,
+                    detail="様式の封印（鍵付きの検証値）が内容と一致しません",
+                    expected="配布した様式",
+                )
+            )
     by_sheet = fields_of(meta)
     for sheet, fields in by_sheet.items():
         table, problems = read_table(sheets, name, sheet, fields)

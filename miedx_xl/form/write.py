@@ -32,6 +32,7 @@ from miedx_xl.form.layout import (
     number_ranges,
     status_fields,
 )
+from miedx_xl.form.seal import load_secret
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan.book import policy_text
 from miedx_xl.plan.columns import schedule_column
@@ -234,7 +235,7 @@ def write_form(
         )
         _write_guide(guide, meta, fy, fields, ind_fields)
         meta_sheet = book.sheet(META_SHEET)
-        for i, (k, v) in enumerate(meta.to_rows(), start=1):
+        for i, (k, v) in enumerate(meta.to_rows(load_secret()), start=1):
             meta_sheet.set(i, 1, k)
             meta_sheet.set(i, 2, v)
         meta_sheet.ws.very_hidden()
