@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from miedx_xl.errors import MiedxError, message_ja
+from miedx_xl.errors import MiedxError, UsageError, message_ja
 from miedx_xl.normalize import FiscalYear, parse_fiscal_year
 from miedx_xl.server import add_serve_parser
 from miedx_xl.startup import end_short_lived, start_short_lived
@@ -79,10 +79,18 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Write the PDF of a master workbook."""
-    from miedx_xl.report import write_report
+    """Write the report of a master workbook: slides, document, tables, PDF, open data."""
+    from miedx_xl.report import write_report_files, write_report_pdf
 
-    print(write_report(Path(args.master), Path(args.pdf)))
+    if args.out is None and args.pdf is None:
+        raise UsageError("--out（出力フォルダ）か --pdf（PDF ファイル）を指定してください。")
+    if args.out is not None:
+        files = write_report_files(Path(args.master), Path(args.out), pdf=not args.no_pdf)
+        for path in files.paths():
+            print(path)
+        print(f"報告書を {files.seconds['total']:.1f} 秒で作成しました。", file=sys.stderr)
+    if args.pdf is not None:
+        print(write_report_pdf(Path(args.master), Path(args.pdf)))
     return 0
 
 
@@ -171,11 +179,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser(
         "report",
-        help="取りまとめ表を PDF にする（LibreOffice が必要）",
-        description="Example: miedx-xl report 進捗管理表_R3.xlsx --pdf 進捗管理表_R3.pdf",
+        help="取りまとめ表から報告書（資料２・２－２・２－２－１、PDF、オープンデータ）を作る",
+        description="Example: miedx-xl report 進捗管理表_R3.xlsx --out 報告書/R3"
+        " ; miedx-xl report 進捗管理表_R3.xlsx --pdf 報告書_R3.pdf",
     )
     rep.add_argument("master", metavar="MASTER.xlsx")
-    rep.add_argument("--pdf", required=True, metavar="OUT.pdf")
+    rep.add_argument(
+        "--out",
+        metavar="DIR",
+        help="出力フォルダ: 資料２_<年度>.pptx、資料２－２_<年度>.docx、資料２－２－１_<年度>.pdf、"
+        "報告書_<年度>.pdf、進捗管理表_<年度>.csv、指標_<年度>.csv",
+    )
+    rep.add_argument("--pdf", metavar="OUT.pdf", help="資料２～２－２－１をまとめた PDF")
+    rep.add_argument(
+        "--no-pdf", action="store_true", help="--out で PDF を作らない（LibreOffice 不要）"
+    )
     rep.set_defaults(func=cmd_report)
 
     add = sub.add_parser(
