@@ -85,7 +85,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.out is None and args.pdf is None:
         raise UsageError("--out（出力フォルダ）か --pdf（PDF ファイル）を指定してください。")
     if args.out is not None:
-        files = write_report_files(Path(args.master), Path(args.out), pdf=not args.no_pdf)
+        files = write_report_files(
+            Path(args.master),
+            Path(args.out),
+            pdf=not args.no_pdf,
+            memo_template=Path(args.memo_template) if args.memo_template else None,
+        )
         for path in files.paths():
             print(path)
         print(f"報告書を {files.seconds['total']:.1f} 秒で作成しました。", file=sys.stderr)
@@ -193,6 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--pdf", metavar="OUT.pdf", help="資料２～２－２－１をまとめた PDF")
     rep.add_argument(
         "--no-pdf", action="store_true", help="--out で PDF を作らない（LibreOffice 不要）"
+    )
+    rep.add_argument(
+        "--memo-template",
+        metavar="DOCX",
+        help="資料２－２ の書式の元（以前の 資料２－２ を Word でスタイル変更したもの）",
     )
     rep.set_defaults(func=cmd_report)
 

@@ -71,9 +71,11 @@ def write_report_files(
     pdf: bool = True,
     day: date | None = None,
     department: str = DEPARTMENT,
+    memo_template: Path | None = None,
 ) -> ReportFiles:
     """Write the report of `master` into `out_dir`: 資料２_<fy>.pptx, 資料２－２_<fy>.docx,
-    the CSVs, and (with `pdf`, through LibreOffice) 資料２－２－１_<fy>.pdf and 報告書_<fy>.pdf."""
+    the CSVs, and (with `pdf`, through LibreOffice) 資料２－２－１_<fy>.pdf and 報告書_<fy>.pdf;
+    資料２－２ takes the styles of `memo_template` (an earlier 資料２－２ restyled in Word)."""
     clock = time.perf_counter()
     plan = _master_plan(master)
     fy = plan.report_fy
@@ -83,7 +85,12 @@ def write_report_files(
     files = ReportFiles(
         slides=write_slides(plan, fy, out_dir / f"{SLIDES_NO}_{fy}.pptx"),
         memo=write_memo(
-            plan, fy, day or report_date(plan, fy), department, out_dir / f"{MEMO_NO}_{fy}.docx"
+            plan,
+            fy,
+            day or report_date(plan, fy),
+            department,
+            out_dir / f"{MEMO_NO}_{fy}.docx",
+            template=memo_template,
         ),
         progress_csv=write_csv(progress_records(plan, fy), out_dir / f"進捗管理表_{fy}.csv"),
         indicators_csv=write_csv(indicator_records(plan), out_dir / f"指標_{fy}.csv"),

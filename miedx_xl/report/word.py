@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from docx import Document as new_document
 from docx.document import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -23,6 +26,59 @@ def set_font(run: Run, size: float | None = None, bold: bool = False) -> None:
     if size is not None:
         run.font.size = Pt(size)
     run.font.bold = bold
+
+
+def from_template(template: Path) -> Document:
+    """A document with the template's styles, page set-up, headers and footers, and an empty
+    body (the template's own text is removed)."""
+    doc = new_document(str(template))
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    return doc
+
+
+def paragraph_style(
+    doc: Document,
+    name: str,
+    size: float,
+    bold: bool = False,
+    align: WD_ALIGN_PARAGRAPH | None = None,
+    indent_mm: float = 0,
+    first_line_mm: float = 0,
+    before_pt: float = 0,
+    keep_with_next: bool = False,
+) -> str:
+    """A named paragraph style, created with these settings unless the document (a template
+    a secretariat restyled in Word) already has it, which is then kept as it is."""
+    if name in [s.name for s in doc.styles]:
+        return name
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles["Normal"]
+    style.quick_style = True
+    font = style.font
+    font.name = japanese_font()
+    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), japanese_font())
+    font.size = Pt(size)
+    font.bold = bold
+    fmt = style.paragraph_format
+    if align is not None:
+        fmt.alignment = align
+    if indent_mm:
+        fmt.left_indent = Mm(indent_mm)
+    if first_line_mm:
+        fmt.first_line_indent = Mm(first_line_mm)
+    if before_pt:
+        fmt.space_before = Pt(before_pt)
+    fmt.keep_with_next = keep_with_next
+    return name
+
+
+def add_styled(doc: Document, text: str, style: str) -> Paragraph:
+    """One paragraph in a named style, with no direct formatting (restyling the style in
+    Word changes every such paragraph)."""
+    return doc.add_paragraph(text, style=style)
 
 
 def a4_document(stamp: str, landscape: bool = False, margin_mm: float = 20) -> Document:
