@@ -26,7 +26,7 @@ from miedx_xl.plan.model import ACTOR_HEADINGS, Plan, records
 from miedx_xl.report.style import TABLES_NO
 from miedx_xl.report.word import a4_document, add_text, set_font
 
-WIDTHS_MM = (10, 13, 55, 28, 15, 15, 15, 15, 107)
+WIDTHS_MM = (9, 12, 52, 33, 17, 17, 17, 17, 99)
 """NO, 基本方針, 取組内容, 担当課, four schedule years, 取組状況: 273 mm, A4 landscape."""
 HEADER_FILL = "D9E2F3"
 OVERVIEW_LABELS = (
