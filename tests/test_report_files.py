@@ -243,3 +243,31 @@ def test_report_of_a_file_that_is_not_a_master(
     assert main(["report", str(other), "--out", str(tmp_path / "o")]) == 2
     assert "取りまとめ結果" in capsys.readouterr().err
     assert main(["report", str(other)]) == 2
+
+
+def test_a_restyled_memo_is_the_template_of_the_next(demo: DemoSummary, tmp_path: Path) -> None:
+    """Staff restyle 資料２－２ in Word (here: python-docx, as Word saves a modified style);
+    given as the template, its styles stay and the text is written afresh."""
+    from docx.shared import Pt
+
+    from miedx_xl.report import write_report_files
+
+    assert demo.master is not None and demo.report is not None
+    restyled = Document(str(demo.report.memo))
+    restyled.styles["報告書 本文"].font.size = Pt(13)  # type: ignore[union-attr]
+    restyled.add_paragraph("古い本文")
+    template = tmp_path / "ひな形.docx"
+    restyled.save(str(template))
+    files = write_report_files(demo.master, tmp_path / "out", pdf=False, memo_template=template)
+    doc = Document(str(files.memo))
+    assert doc.styles["報告書 本文"].font.size == Pt(13)  # type: ignore[union-attr]
+    texts = [p.text for p in doc.paragraphs]
+    assert "古い本文" not in texts and texts.count("１　要旨") == 1
+    assert doc.sections[0].header.paragraphs[0].text == "資料２－２"
+
+
+def test_every_font_of_the_pdf_is_a_japanese_one(files: ReportFiles) -> None:
+    assert files.pdf is not None
+    out = subprocess.run(["pdffonts", str(files.pdf)], capture_output=True, text=True, check=True)
+    names = {line.split()[0] for line in out.stdout.splitlines()[2:] if line.strip()}
+    assert names and all("NotoSansCJK" in n or "BIZUD" in n for n in names), names

@@ -146,7 +146,10 @@ def _chart(slide: Slide, spec: ChartSpec, left: int, top: int, width: int, heigh
     labels.number_format = spec.number_format
     labels.number_format_is_linked = False
     labels.font.size = Pt(12)
+    labels.show_value = True
     if spec.kind == "doughnut":
+        labels.show_category_name = True
+        labels.font.bold = True
         chart.has_legend = True
         chart.legend.position = XL_LEGEND_POSITION.RIGHT
         chart.legend.include_in_layout = False
@@ -168,6 +171,15 @@ def _chart(slide: Slide, spec: ChartSpec, left: int, top: int, width: int, heigh
         else:
             series.format.line.color.rgb = colour
             series.smooth = False
+            # Two lines close together: the first series' labels below, the others' above.
+            own = series.data_labels
+            own.show_value = True
+            own.number_format = spec.number_format
+            own.number_format_is_linked = False
+            own.font.size = Pt(12)
+            own.font.color.rgb = colour
+            first = series.index == 0
+            own.position = XL_LABEL_POSITION.BELOW if first else XL_LABEL_POSITION.ABOVE
     value_axis = chart.value_axis
     value_axis.has_major_gridlines = True
     if spec.kind == "bar":
