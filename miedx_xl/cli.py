@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from miedx_xl.errors import MiedxError, UsageError, message_ja
@@ -27,6 +28,13 @@ def _fiscal_year(text: str) -> FiscalYear:
     if parsed.value is None:
         raise argparse.ArgumentTypeError(f"年度「{text}」を読めません（例: R4、令和4年度、2022）")
     return parsed.value
+
+
+def _report_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日付「{text}」を読めません（例: 2023-05-29）") from None
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
@@ -90,6 +98,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             Path(args.out),
             pdf=not args.no_pdf,
             memo_template=Path(args.memo_template) if args.memo_template else None,
+            day=args.date,
         )
         for path in files.paths():
             print(path)
@@ -198,6 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--pdf", metavar="OUT.pdf", help="資料２～２－２－１をまとめた PDF")
     rep.add_argument(
         "--no-pdf", action="store_true", help="--out で PDF を作らない（LibreOffice 不要）"
+    )
+    rep.add_argument(
+        "--date",
+        type=_report_date,
+        metavar="YYYY-MM-DD",
+        help="資料２－２ の日付（省略時は組み込みの報告の日付、それ以外の年度は今日）",
     )
     rep.add_argument(
         "--memo-template",

@@ -271,3 +271,10 @@ def test_every_font_of_the_pdf_is_a_japanese_one(files: ReportFiles) -> None:
     out = subprocess.run(["pdffonts", str(files.pdf)], capture_output=True, text=True, check=True)
     names = {line.split()[0] for line in out.stdout.splitlines()[2:] if line.strip()}
     assert names and all("NotoSansCJK" in n or "BIZUD" in n for n in names), names
+
+
+def test_report_date_can_be_given(demo: DemoSummary, tmp_path: Path) -> None:
+    assert demo.master is not None
+    args = ["report", str(demo.master), "--out", str(tmp_path), "--no-pdf", "--date", "2023-05-29"]
+    assert main(args) == 0
+    assert Document(str(tmp_path / "資料２－２_R3.docx")).paragraphs[0].text == "令和５年５月２９日"
