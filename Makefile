@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= demo-out
 
-.PHONY: install sysdeps demo test lint bench addin clean
+.PHONY: install sysdeps demo test lint bench addin docs-report clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: sysdeps lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/check_one.py
 	$(BIN)/python benchmarks/consolidate.py --sizes 33 330 3300 --repeat 3
+
+# The README's pictures of the report (first chart slide, first document and table pages).
+docs-report: sysdeps $(STAMP)
+	$(BIN)/python scripts/report_pngs.py docs
 
 addin: $(STAMP)
 	$(BIN)/miedx-xl addin build --out workbooks

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from miedx_xl.errors import MiedxError, UsageError, message_ja
@@ -27,6 +28,13 @@ def _fiscal_year(text: str) -> FiscalYear:
     if parsed.value is None:
         raise argparse.ArgumentTypeError(f"年度「{text}」を読めません（例: R4、令和4年度、2022）")
     return parsed.value
+
+
+def _report_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日付「{text}」を読めません（例: 2023-05-29）") from None
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
@@ -93,10 +101,24 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Write the PDF of a master workbook."""
-    from miedx_xl.report import write_report
+    """Write the report of a master workbook: slides, document, tables, PDF, open data."""
+    from miedx_xl.report import write_report_files, write_report_pdf
 
-    print(write_report(Path(args.master), Path(args.pdf)))
+    if args.out is None and args.pdf is None:
+        raise UsageError("--out（出力フォルダ）か --pdf（PDF ファイル）を指定してください。")
+    if args.out is not None:
+        files = write_report_files(
+            Path(args.master),
+            Path(args.out),
+            pdf=not args.no_pdf,
+            memo_template=Path(args.memo_template) if args.memo_template else None,
+            day=args.date,
+        )
+        for path in files.paths():
+            print(path)
+        print(f"報告書を {files.seconds['total']:.1f} 秒で作成しました。", file=sys.stderr)
+    if args.pdf is not None:
+        print(write_report_pdf(Path(args.master), Path(args.pdf)))
     return 0
 
 
@@ -206,11 +228,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser(
         "report",
-        help="取りまとめ表を PDF にする（LibreOffice が必要）",
-        description="Example: miedx-xl report 進捗管理表_R3.xlsx --pdf 進捗管理表_R3.pdf",
+        help="取りまとめ表から報告書（資料２・２－２・２－２－１、PDF、オープンデータ）を作る",
+        description="Example: miedx-xl report 進捗管理表_R3.xlsx --out 報告書/R3"
+        " ; miedx-xl report 進捗管理表_R3.xlsx --pdf 報告書_R3.pdf",
     )
     rep.add_argument("master", metavar="MASTER.xlsx")
-    rep.add_argument("--pdf", required=True, metavar="OUT.pdf")
+    rep.add_argument(
+        "--out",
+        metavar="DIR",
+        help="出力フォルダ: 資料２_<年度>.pptx、資料２－２_<年度>.docx、資料２－２－１_<年度>.pdf、"
+        "報告書_<年度>.pdf、進捗管理表_<年度>.csv、指標_<年度>.csv",
+    )
+    rep.add_argument("--pdf", metavar="OUT.pdf", help="資料２～２－２－１をまとめた PDF")
+    rep.add_argument(
+        "--no-pdf", action="store_true", help="--out で PDF を作らない（LibreOffice 不要）"
+    )
+    rep.add_argument(
+        "--date",
+        type=_report_date,
+        metavar="YYYY-MM-DD",
+        help="資料２－２ の日付（省略時は組み込みの報告の日付、それ以外の年度は今日）",
+    )
+    rep.add_argument(
+        "--memo-template",
+        metavar="DOCX",
+        help="資料２－２ の書式の元（以前の 資料２－２ を Word でスタイル変更したもの）",
+    )
     rep.set_defaults(func=cmd_report)
 
     sec = sub.add_parser(

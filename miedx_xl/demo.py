@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from miedx_xl.consolidation import Consolidation, consolidate
 from miedx_xl.form.layout import form_file_name
@@ -14,6 +14,9 @@ from miedx_xl.form.write import fill_form, make_forms
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan.columns import status_column
 from miedx_xl.plan.model import Plan, load_plan
+
+if TYPE_CHECKING:
+    from miedx_xl.report import ReportFiles
 
 DEMO_FY = FiscalYear(3)
 RPA_MEASURE = 1
@@ -30,6 +33,7 @@ class DemoSummary:
     result: Consolidation
     master: Path | None = None
     pdf: Path | None = None
+    report: ReportFiles | None = None
     notes: list[str] = field(default_factory=list)
 
     def text(self) -> str:
@@ -46,6 +50,9 @@ class DemoSummary:
         for label, path in (("取りまとめ表", self.master), ("PDF", self.pdf)):
             if path is not None:
                 lines.append(f"  {label}: {path}")
+        if self.report is not None:
+            lines.append(f"  報告書（{self.report.seconds['total']:.1f} 秒）:")
+            lines.extend(f"    {p}" for p in self.report.paths() if p != self.pdf)
         lines.extend(f"  {n}" for n in self.notes)
         return "\n".join(lines)
 
@@ -84,10 +91,11 @@ def run_demo(
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
 ) -> DemoSummary:
-    """Forms for R3, filled with the report's content, consolidated into the master (+ PDF)."""
+    """Forms for R3, filled with the report's content, consolidated into the master, and its
+    report (slides, document, open data, and the PDFs where LibreOffice is installed)."""
     from miedx_xl.errors import OfficeError
     from miedx_xl.master.write import write_master
-    from miedx_xl.report import write_report
+    from miedx_xl.report import write_report_files
     from miedx_xl.xlsx.office import soffice_path
 
     plan = load_plan()
@@ -103,11 +111,14 @@ def run_demo(
     )
     summary = DemoSummary(out_dir, forms, returned, result)
     summary.master = write_master(result, out_dir / f"進捗管理表_{DEMO_FY}.xlsx")
+    report_dir = out_dir / "報告書"
     if soffice_path() is None:
+        summary.report = write_report_files(summary.master, report_dir, pdf=False)
         summary.notes.append("LibreOffice がないため PDF は作成していません。")
     else:
         try:
-            summary.pdf = write_report(summary.master, summary.master.with_suffix(".pdf"))
+            summary.report = write_report_files(summary.master, report_dir)
+            summary.pdf = summary.report.pdf
         except OfficeError as exc:
             summary.notes.append(str(exc))
     return summary

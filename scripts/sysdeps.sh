@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the system packages that the demo's PDF and the tests need, when any is missing:
-# LibreOffice, CJK fonts and poppler for workbooks and PDFs, Debian's chromium for the
-# browser tests of the server (Playwright drives it; no browser is downloaded).
+# LibreOffice (Calc, and Impress and Writer for the report's slides and documents), CJK fonts
+# and poppler for workbooks and PDFs, Debian's chromium for the browser tests of the server
+# (Playwright drives it; no browser is downloaded).
 # As root, or with password-less sudo, it runs apt-get; otherwise it stops and prints the one
 # command to run. Used by `make sysdeps` (and so by `make demo`, `make test` and `.ci/run`).
 set -euo pipefail
-PACKAGES=(libreoffice-calc fonts-noto-cjk poppler-utils chromium)
+PACKAGES=(libreoffice-calc libreoffice-impress libreoffice-writer fonts-noto-cjk poppler-utils chromium)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

@@ -19,7 +19,7 @@ from openpyxl import Workbook, load_workbook
 
 from miedx_xl.form.layout import META_SHEET
 from miedx_xl.form.write import make_forms
-from miedx_xl.master.layout import INDICATOR_SHEET, MASTER_SHEETS, PROGRESS_SHEET
+from miedx_xl.master.layout import DATA_SHEET, INDICATOR_SHEET, MASTER_SHEETS, PROGRESS_SHEET
 from miedx_xl.master.write import write_master
 from miedx_xl.plan.model import Plan
 from miedx_xl.xlsx.book import (
@@ -311,8 +311,9 @@ def test_master_styles_layout_and_print_setup_as_before(master: Path) -> None:
     }
     assert [b.id for b in ind.row_breaks.brk] == [47, 88]
     for sheet in wb.worksheets:
-        assert sheet.freeze_panes == "A3"
-        assert sheet.print_title_rows == "$1:$2"
+        flat = sheet.title == DATA_SHEET  # open data: one header row, no title row
+        assert sheet.freeze_panes == ("A2" if flat else "A3")
+        assert sheet.print_title_rows == ("$1:$1" if flat else "$1:$2")
         ps = sheet.page_setup
         assert (ps.orientation, int(ps.paperSize), ps.fitToWidth, ps.fitToHeight) == (
             "landscape",

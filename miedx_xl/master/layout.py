@@ -16,7 +16,16 @@ PROGRESS_SHEET = "進捗管理表"
 INDICATOR_SHEET = "指標"
 SUBMISSION_SHEET = "提出状況"
 FINDING_SHEET = "チェック結果"
-MASTER_SHEETS = (SUMMARY_SHEET, PROGRESS_SHEET, INDICATOR_SHEET, SUBMISSION_SHEET, FINDING_SHEET)
+DATA_SHEET = "データ"
+"""The progress table flat, for open data (the 進捗管理表 keeps its merged bands for reading)."""
+MASTER_SHEETS = (
+    SUMMARY_SHEET,
+    PROGRESS_SHEET,
+    INDICATOR_SHEET,
+    SUBMISSION_SHEET,
+    FINDING_SHEET,
+    DATA_SHEET,
+)
 
 TITLE_ROW = 1
 """Row of each master sheet's title."""

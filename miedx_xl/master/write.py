@@ -165,10 +165,10 @@ class _Sheet:
             self.ws.set_h_pagebreaks(self.breaks)
 
 
-def _page_setup(ws: Worksheet, title: str) -> None:
+def _page_setup(ws: Worksheet, title: str, header_row: int = TABLE_HEADER_ROW) -> None:
     """A4 landscape with repeated title rows, frozen header and page header and footer."""
-    landscape_a4(ws, (TITLE_ROW, TABLE_HEADER_ROW))
-    ws.freeze_panes(TABLE_HEADER_ROW, 0)
+    landscape_a4(ws, (TITLE_ROW, header_row))
+    ws.freeze_panes(header_row, 0)
     # &A sheet name, &P page, &N pages; a literal & is written &&.
     ws.set_header(f"&L{title.replace('&', '&&')}&R&A", margin=PAGE_HEADER_IN)
     ws.set_footer("&C&P / &N", margin=PAGE_HEADER_IN)
@@ -186,6 +186,7 @@ def write_master(result: Consolidation, out: Path) -> Path:
         _write_indicators(sheets[2], result)
         _write_submissions(sheets[3], result)
         _write_findings(sheets[4], result)
+        _write_data(sheets[5], result)
         book.properties(
             f"{result.plan.name} {result.fy.label_ja()} 取りまとめ表", _run_time(result.run_at)
         )
@@ -693,12 +694,22 @@ def _write_submissions(sh: _Sheet, result: Consolidation) -> None:
     sh.page(result.plan.name)
 
 
+EXCEL_MAX_ROWS = 1_048_576
+"""The rows a sheet holds: a sheet written past them is a file Excel must repair."""
+
+
 def _write_findings(sh: _Sheet, result: Consolidation) -> None:
     labels = ["重要度", "コード", "ファイル", "シート", "セル", "内容"]
     sh.title(f"チェック結果（{result.fy.label_ja()}の取りまとめ）")
     sh.header(TABLE_HEADER_ROW, labels)
     row = TABLE_HEADER_ROW
-    for f in result.report.sorted():
+    findings = result.report.sorted().findings
+    room = EXCEL_MAX_ROWS - TABLE_HEADER_ROW - 1
+    if len(findings) > room:
+        cut = len(findings) - room + 1
+        findings = findings[: room - 1]
+        sh.note(EXCEL_MAX_ROWS, f"※以下 {cut:,} 件は省略しました（シートの行数の上限）。")
+    for f in findings:
         row += 1
         sh.row(
             row,
@@ -711,3 +722,19 @@ def _write_findings(sh: _Sheet, result: Consolidation) -> None:
         sh.note(row + 1, "問題は見つかりませんでした。")
     sh.widths([8, 22, 40, 12, 8, 80])
     sh.page(result.plan.name)
+
+
+def _write_data(sh: _Sheet, result: Consolidation) -> None:
+    """データ: the progress table as one header row and one record a row, one value a cell,
+    no merged cells (the records of the report's CSV; 総務省「統計表における機械判読可能な
+    データの表記方法の統一ルール」)."""
+    from miedx_xl.report.opendata import progress_records
+
+    records = progress_records(result.plan, result.fy)
+    header = list(records[0]) if records else ["NO"]
+    sh.header(1, header)
+    for row, rec in enumerate(records, start=2):
+        sh.row(row, list(rec.values()))
+    sh.widths([min(max(len(h) * 1.8, 8), 40) for h in header])
+    sh.cells.fit_rows(1, sh.cells.max_row)
+    _page_setup(sh.ws, result.plan.name, header_row=1)
