@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -14,14 +13,15 @@ from typing import Any
 
 import pandas as pd
 
-from miedx_xl.archive import FileRow, RunRow, append_run, archived_as, read_snapshot
+from miedx_xl.archive import FileRow, RunRow, append_run, archived_as
 from miedx_xl.errors import UsageError
-from miedx_xl.findings import Finding, Report, finding
+from miedx_xl.findings import Report, finding
 from miedx_xl.form.check import check_loaded
 from miedx_xl.form.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET
 from miedx_xl.form.pool import read_forms
 from miedx_xl.form.read import MAX_BYTES, FormResult, SheetData, fields_of
 from miedx_xl.form.read import saved_time as saved_time
+from miedx_xl.inputs import check_year, default_archive, input_files
 from miedx_xl.normalize import FiscalYear, cell_text, is_formula_like, parse_year_month
 from miedx_xl.plan.columns import (
     assessment_column,
@@ -90,70 +90,6 @@ class Consolidation:
 
 
 LOCK_PREFIX = "~$"
-ARCHIVE_NAME = "取りまとめ履歴"
-
-
-def check_year(plan: Plan, fy: FiscalYear) -> None:
-    """A fiscal year outside the plan's period and the year after it is a UsageError."""
-    last = FiscalYear(plan.last_fy.reiwa + 1)
-    if not plan.first_fy <= fy <= last:
-        raise UsageError(
-            f"{fy.label_ja()}（{fy}）は計画「{plan.name}」の期間"
-            f"（{plan.first_fy}～{plan.last_fy}）とその翌年度（{last}）の外です。"
-            "年度を確かめてください（意図した年度なら --any-year を付けてください）。"
-        )
-
-
-def default_archive(folder: Path) -> Path:
-    """Where inputs are archived when no folder is given: beside the input folder."""
-    return folder.resolve().parent / ARCHIVE_NAME
-
-
-def input_files(folder: Path, archive: Path, report: Report) -> list[Path]:
-    """Every file below `folder` (sorted), leaving out the archive and hidden files and
-    folders. A link is not followed (a finding names it), and a folder that cannot be read
-    is a finding, never a silent gap."""
-    root, skip = folder.resolve(), archive.resolve()
-    out: list[Path] = []
-
-    def unreadable(exc: OSError) -> None:
-        where = str(exc.filename or folder)
-        report.add(finding("folder-unreadable", where, reason=exc.strerror or str(exc)))
-
-    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
-        here = Path(dirpath)
-        kept = []
-        for name in sorted(dirnames):
-            sub = here / name
-            if name.startswith("."):
-                continue
-            if sub.is_symlink():
-                report.add(_link_finding(sub, root))
-                continue
-            if sub.resolve().is_relative_to(skip):
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in filenames:
-            path = here / name
-            if name.startswith("."):
-                continue
-            if path.is_symlink():
-                report.add(_link_finding(path, root))
-                continue
-            out.append(path)
-    return sorted(out)
-
-
-def _link_finding(link: Path, root: Path) -> Finding:
-    """link-skipped for a symbolic link (or junction) among the inputs."""
-    try:
-        target = link.resolve(strict=False)
-        inside = target.is_relative_to(root)
-    except (OSError, RuntimeError):  # a loop of links
-        target, inside = link, False
-    where = "提出フォルダの中" if inside else "提出フォルダの外"
-    return finding("link-skipped", str(link), target=str(target), where=where)
 
 
 @dataclass
@@ -630,7 +566,7 @@ def _size(path: Path) -> int | None:
         return None
 
 
-# --- each run's consolidated rows, kept in the ledger: any year's master rebuilt --------------
+# --- each run's consolidated rows, kept in the ledger (see `rebuild`) -----------------------
 
 PLAN_FRAMES = ("areas", "overviews", "measures", "indicators", "rpa_tasks")
 
@@ -658,24 +594,6 @@ def _json_value(value: Any) -> Any:
     if value is pd.NA:
         return None
     return value
-
-
-def _frame_of(data: dict[str, Any]) -> pd.DataFrame:
-    """The table `_frame_json` wrote, with its dtypes and tuples back."""
-    columns = data["columns"]
-    rows = data["rows"]
-    frame = pd.DataFrame(
-        {c: pd.Series([r[i] for r in rows], dtype=object) for i, c in enumerate(columns)},
-        columns=columns,
-    )
-    for c, dtype in zip(columns, data["dtypes"], strict=True):
-        if c in data["tuples"]:
-            frame[c] = pd.Series(
-                [tuple(v) if isinstance(v, list) else v for v in frame[c]], dtype=object
-            )
-        elif dtype != "object":
-            frame[c] = frame[c].astype(dtype)
-    return frame
 
 
 def snapshot(result: Consolidation) -> bytes:
@@ -706,56 +624,3 @@ def snapshot(result: Consolidation) -> bytes:
         "findings": [f.as_dict() for f in result.report],
     }
     return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
-
-
-def _fy_of(text: str) -> FiscalYear:
-    return FiscalYear(int(text.removeprefix("R")))
-
-
-def restore(body: bytes) -> Consolidation:
-    """The Consolidation a `snapshot` was taken of (archive and run id not set)."""
-    from miedx_xl.findings import Finding
-
-    data = json.loads(body.decode("utf-8"))
-    p = data["plan"]
-    plan = Plan(
-        id=p["id"],
-        name=p["name"],
-        established=p["established"],
-        first_fy=_fy_of(p["first_fy"]),
-        last_fy=_fy_of(p["last_fy"]),
-        report_fy=_fy_of(p["report_fy"]),
-        actors=tuple(p["actors"]),
-        phases=tuple(p["phases"]),
-        rpa_totals=p["rpa_totals"],
-        division_names={
-            key: {_fy_of(y): name for y, name in names.items()}
-            for key, names in p["division_names"].items()
-        },
-        **{name: _frame_of(p[name]) for name in PLAN_FRAMES},
-    )
-    return Consolidation(
-        plan=plan,
-        fy=_fy_of(data["fy"]),
-        submissions=[Submission(**s) for s in data["submissions"]],
-        report=Report([Finding(**f) for f in data["findings"]]),
-        rpa=_frame_of(data["rpa"]),
-        run_at=data["run_at"],
-    )
-
-
-def rebuild(archive: Path, fy: FiscalYear, run_id: int | None = None) -> Consolidation:
-    """A fiscal year's Consolidation again, from the archive's ledger alone: that of its
-    latest run whose master was written (or of `run_id`), its time stamp included."""
-    found = read_snapshot(archive, str(fy), run_id)
-    if found is None:
-        raise UsageError(
-            f"取りまとめ履歴「{archive}」に{fy.label_ja()}（{fy}）の取りまとめの記録がありません。"
-            "履歴のフォルダと年度を確かめてください（この機能より前の版で取りまとめた年度は"
-            "作り直せません）。"
-        )
-    found_id, body = found
-    result = restore(body)
-    result.archive = archive
-    result.run_id = found_id
-    return result

@@ -30,8 +30,8 @@ def open_year(
     any_year: bool = False,
 ) -> list[Path]:
     """様式作成: one form per 担当課 for `fy`, from the built-in plan or last year's master."""
-    from miedx_xl.consolidation import check_year
     from miedx_xl.form.write import make_forms
+    from miedx_xl.inputs import check_year
     from miedx_xl.master.read import read_master_plan
     from miedx_xl.plan.model import load_plan
 
@@ -159,9 +159,9 @@ def rebuild_year(fy: FiscalYear, archive: Path, out: Path) -> tuple[Consolidatio
     """An earlier year's master again, from the archive's ledger alone (the run's own time
     stamp); refused (UsageError) when the ledger has no record of the year or `out` is a
     file that is not a master of ours (an earlier master is kept as a dated backup)."""
-    from miedx_xl.consolidation import rebuild
     from miedx_xl.master.read import is_master_file
     from miedx_xl.master.write import write_master
+    from miedx_xl.rebuild import rebuild
 
     if not archive.is_dir():
         raise UsageError(f"取りまとめ履歴のフォルダ「{archive}」がありません。")
@@ -187,8 +187,9 @@ def example_year(
     report's figures): its 改称.csv and 取組の追加・終了.csv beside the master, `fy`'s forms
     from it, filled as the example's divisions would, consolidated into `out_dir`'s
     取りまとめ履歴 and written as `out_dir/進捗管理表_<fy>.xlsx`."""
-    from miedx_xl.consolidation import ARCHIVE_NAME, consolidate
+    from miedx_xl.consolidation import consolidate
     from miedx_xl.form.write import fill_form, make_forms
+    from miedx_xl.inputs import ARCHIVE_NAME
     from miedx_xl.master.read import read_master_plan
     from miedx_xl.master.write import write_master
     from miedx_xl.plan.examples import (

@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from miedx_xl.cli import main
-from miedx_xl.consolidation import Consolidation, consolidate, rebuild, restore, snapshot
+from miedx_xl.consolidation import Consolidation, consolidate, snapshot
 from miedx_xl.cycle import open_year
 from miedx_xl.demo import run_demo
 from miedx_xl.errors import PlanError
@@ -44,6 +44,7 @@ from miedx_xl.plan.examples import (
     write_renames_file,
 )
 from miedx_xl.plan.model import Plan
+from miedx_xl.rebuild import rebuild, restore
 from tests.conftest import FIXED_TIME
 
 R3, R4, R5 = FiscalYear(3), FiscalYear(4), FiscalYear(5)
