@@ -117,7 +117,7 @@ def run_baseline(n: int, folder: Path, tmp: Path) -> Callable[[], dict[str, Any]
 
     from miedx_xl.form.check import check_sheets
     from miedx_xl.form.layout import HEADER_ROW, STATUS_SHEET
-    from miedx_xl.form.read import ValueSheets
+    from miedx_xl.form.source import ValueSheets
 
     def work() -> dict[str, Any]:
         findings = 0

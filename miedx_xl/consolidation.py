@@ -19,8 +19,9 @@ from miedx_xl.findings import Report, finding
 from miedx_xl.form.check import check_loaded
 from miedx_xl.form.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET
 from miedx_xl.form.pool import read_forms
-from miedx_xl.form.read import MAX_BYTES, FormResult, SheetData, fields_of
-from miedx_xl.form.read import saved_time as saved_time
+from miedx_xl.form.read import FormResult, SheetData, fields_of
+from miedx_xl.form.source import MAX_BYTES
+from miedx_xl.form.source import saved_time as saved_time
 from miedx_xl.inputs import check_year, default_archive, input_files
 from miedx_xl.normalize import FiscalYear, cell_text, is_formula_like, parse_year_month
 from miedx_xl.plan.columns import (

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from miedx_xl.errors import UsageError
 from miedx_xl.files import locked, remove_stale_temporaries
-from miedx_xl.form.read import MAX_BYTES
+from miedx_xl.form.source import MAX_BYTES
 
 if TYPE_CHECKING:
     from miedx_xl.consolidation import Consolidation

@@ -43,7 +43,8 @@ def forge(path: Path, cell: str, value: str) -> Path:
     rows[key][1].value = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     wb.save(path)
     # Recompute the digest over the content as the reader rebuilds it.
-    from miedx_xl.form.read import open_book, read_meta
+    from miedx_xl.form.read import read_meta
+    from miedx_xl.form.source import open_book
 
     book = open_book(path)
     assert book.workbook is not None

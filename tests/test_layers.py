@@ -34,6 +34,7 @@ LAYERS = [
         "miedx_xl.plan.examples",
         "miedx_xl.form.guard",
         "miedx_xl.form.seal",
+        "miedx_xl.form.source",
         "miedx_xl.form.read",
         "miedx_xl.form.pool",
         "miedx_xl.form.check",

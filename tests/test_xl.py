@@ -27,7 +27,7 @@ from miedx_xl.form.check import check_file
 from miedx_xl.form.layout import RESULT_SHEET
 from miedx_xl.form.live import NO_FINDINGS, NOTE_OURS, RESULT_HEADER
 from miedx_xl.form.mark import MARK_AUTHOR, SEVERITY_JA
-from miedx_xl.form.read import column_letter
+from miedx_xl.form.source import column_letter
 from miedx_xl.master.write import write_master
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan.model import Plan

@@ -70,7 +70,8 @@ class Years:
 
 def _fill(plan: Plan, forms: list[Path], fy: FiscalYear, box: Path) -> None:
     """Fill each form with the example's input of its division (found by its meta)."""
-    from miedx_xl.form.read import open_book, read_meta
+    from miedx_xl.form.read import read_meta
+    from miedx_xl.form.source import open_book
 
     for form in forms:
         book = open_book(form)
@@ -405,7 +406,8 @@ def test_year_over_year_cells(years: Years) -> None:
 
 
 def test_r5_form_shows_earlier_years_read_only(years: Years) -> None:
-    from miedx_xl.form.read import open_book, read_meta
+    from miedx_xl.form.read import read_meta
+    from miedx_xl.form.source import open_book
 
     form = next(p for p in years.forms5 if BIZ_NEW in p.name)
     book = open_book(form)

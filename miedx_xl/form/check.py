@@ -26,7 +26,8 @@ from miedx_xl.form.layout import (
     parse_ranges,
 )
 from miedx_xl.form.pool import read_forms
-from miedx_xl.form.read import MAX_BYTES, FormResult, Sheets, fields_of, load_form
+from miedx_xl.form.read import FormResult, fields_of, load_form
+from miedx_xl.form.source import MAX_BYTES, Sheets
 from miedx_xl.normalize import cell_text, parse_year_month
 
 NOT_NULL = "not_nullable"

@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from miedx_xl.errors import UsageError
 from miedx_xl.findings import Finding
 from miedx_xl.form.layout import FORM_SHEETS, RESULT_HEADER, RESULT_SHEET
-from miedx_xl.form.read import core_properties
+from miedx_xl.form.source import core_properties
 from miedx_xl.xlsx.sheets import (
     INPUT_FILL,
     LOCKED_FILL,

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from miedx_xl.form.read import MAX_BYTES, FormResult, Task, read_file
+from miedx_xl.form.read import FormResult, Task, read_file
+from miedx_xl.form.source import MAX_BYTES
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

@@ -391,7 +391,8 @@ def fill_form(
     """
     from openpyxl import load_workbook
 
-    from miedx_xl.form.read import open_book, read_meta
+    from miedx_xl.form.read import read_meta
+    from miedx_xl.form.source import open_book
 
     book = open_book(path)
     loaded = read_meta(book.workbook) if book.workbook is not None else None

@@ -16,7 +16,8 @@ from openpyxl.utils import get_column_letter
 from miedx_xl.errors import MasterError, PlanError
 from miedx_xl.form.guard import sheet_parts
 from miedx_xl.form.layout import label_key
-from miedx_xl.form.read import core_properties, header_row
+from miedx_xl.form.read import header_row
+from miedx_xl.form.source import core_properties
 from miedx_xl.master.figures import parse_measure_mark
 from miedx_xl.master.layout import (
     FY_LABEL,

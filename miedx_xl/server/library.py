@@ -32,7 +32,8 @@ from miedx_xl.form.live import (
 )
 from miedx_xl.form.mark import MARK_AUTHOR, SEVERITY_JA, write_marked_copy
 from miedx_xl.form.pool import read_forms
-from miedx_xl.form.read import MAX_BYTES, FormResult, column_letter, load_form
+from miedx_xl.form.read import FormResult, load_form
+from miedx_xl.form.source import MAX_BYTES, column_letter
 from miedx_xl.master.write import write_master
 from miedx_xl.normalize import FiscalYear, parse_fiscal_year
 from miedx_xl.plan.model import Plan, load_plan
