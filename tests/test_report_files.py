@@ -227,7 +227,7 @@ def test_report_without_libreoffice_says_what_to_install(
 ) -> None:
     import miedx_xl.report.pdf
 
-    monkeypatch.setattr(miedx_xl.report.pdf, "soffice_path", lambda: None)
+    monkeypatch.setattr(miedx_xl.xlsx.office, "soffice_path", lambda: None)
     assert demo.master is not None
     assert main(["report", str(demo.master), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err

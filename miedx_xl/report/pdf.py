@@ -7,14 +7,12 @@ page stamps (資料 number, page number) are already in each document.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from miedx_xl.errors import OfficeError, UsageError
+from miedx_xl.errors import UsageError
 from miedx_xl.files import replacing
-from miedx_xl.xlsx.office import profile_uri, soffice_path
+from miedx_xl.xlsx.office import convert
 
 TIMEOUT_S = 180
 """One conversion of the three files takes about 10 s; past this LibreOffice is stuck."""
@@ -29,43 +27,11 @@ INSTALL_HINT = (
 def to_pdf(files: Sequence[Path], out_dir: Path) -> list[Path]:
     """Convert slides and documents (.pptx, .docx, .xlsx) to PDF in one LibreOffice run with
     its own profile; return the PDFs in the order of `files`."""
-    exe = soffice_path()
-    if exe is None:
-        raise OfficeError(f"LibreOffice（soffice）が見つかりません。{INSTALL_HINT}")
     stems = [f.stem for f in files]
     if len(set(stems)) != len(stems):
         # soffice writes one <stem>.pdf per input: a second file of the same stem overwrites it.
         raise UsageError("同じ名前（拡張子を除く）のファイルは一度に PDF にできません。")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="miedx-lo-") as profile:
-        cmd = [
-            exe,
-            f"-env:UserInstallation={profile_uri(Path(profile))}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out_dir),
-            *[str(f) for f in files],
-        ]
-        try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S)
-        except subprocess.TimeoutExpired as exc:
-            raise OfficeError(
-                f"LibreOffice が {TIMEOUT_S} 秒以内に PDF を作成できませんでした。"
-                "ほかの LibreOffice を閉じてからやり直してください。"
-            ) from exc
-    outputs = []
-    for f in files:
-        out = out_dir / f"{f.stem}.pdf"
-        if not out.exists():
-            detail = done.stderr.strip()[:300]
-            raise OfficeError(
-                f"LibreOffice が {f.name} を PDF にできませんでした（{detail}）。{INSTALL_HINT}"
-            )
-        outputs.append(out)
-    return outputs
+    return convert(files, out_dir, "pdf", document=True, timeout_s=TIMEOUT_S, hint=INSTALL_HINT)
 
 
 def join_pdfs(parts: Sequence[Path], out: Path) -> Path:
