@@ -85,9 +85,10 @@ def make_forms(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
-    """Write one form per 担当課 for fiscal year `fy` into `out_dir`; return their paths."""
+    """Write one form per 担当課 with a measure running in `fy` into `out_dir` (a measure
+    ended before `fy` or added after it gets no row); return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    keys = plan.divisions()
+    keys = plan.in_year(fy).divisions()
     paths = []
     for i, key in enumerate(keys, start=1):
         path = out_dir / form_file_name(fy, plan.division_name(key, fy))
@@ -100,7 +101,7 @@ def make_forms(
 def form_meta(plan: Plan, fy: FiscalYear, key: str, now: datetime | None = None) -> FormMeta:
     """The metadata of the form of division `key` for `fy` (locked content included)."""
     created = (now or datetime.now(UTC)).isoformat(timespec="seconds")
-    measures = plan.own_measures(key).sort_values("order")
+    measures = plan.own_measures(key, fy).sort_values("order")
     earlier = [y for y in plan.status_years() if y < fy]
     sched = [y for y in plan.fiscal_years if y >= fy]
     name = plan.division_name(key, fy)
@@ -128,7 +129,7 @@ def form_meta(plan: Plan, fy: FiscalYear, key: str, now: datetime | None = None)
         schedule_years=[str(y) for y in sched],
         phases=list(plan.phases),
         plan_nos=number_ranges(plan.numbered()["no"]),
-        own_nos=sorted(int(n) for n in plan.numbered().query("division == @key")["no"]),
+        own_nos=sorted(int(n) for n in plan.in_year(fy).numbered().query("division == @key")["no"]),
         locked={STATUS_SHEET: locked_status, INDICATOR_SHEET: locked_ind},
     )
 
@@ -195,7 +196,7 @@ def write_form(
     with Book(path) as book:
         guide = book.sheet(GUIDE_SHEET)
         fields = status_fields(fy, earlier, sched, plan.phases)
-        measures = plan.own_measures(key).sort_values("order")
+        measures = plan.own_measures(key, fy).sort_values("order")
         status_rows = []
         for _, r in measures.iterrows():
             values = _status_values(r, fields, meta.division)
