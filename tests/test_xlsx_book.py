@@ -381,14 +381,14 @@ def test_form_help_and_protection_as_before(form: Path) -> None:
         [str(dv.sqref), dv.type, dv.operator, dv.formula1, dv.promptTitle, dv.prompt]
         for dv in ws.data_validations.dataValidation
     )
-    phases = '"検討,実施,研究,順次実施,構築,運用,安定運用,設立,運営,活用,側面支援"'
+    phases = "'_lists'!$A$1:$A$11"  # the hidden list sheet's column of phase words
     pick = "一覧から段階（検討・実施など）を選んでください。"
     assert got == [
         ["H4:H22", "textLength", "lessThanOrEqual", "500", "取組状況（R4）",
          "令和4年度の取組内容と成果を、時期と数値を添えて文章で入力してください。"],
         ["I4:I22", "list", None, phases, "スケジュール（R4）", pick],
         ["J4:J22", "list", None, phases, "スケジュール（R5）", pick],
-        ["K4:K22", "list", None, '"順調,概ね順調,遅れ,未着手"', "自己評価",
+        ["K4:K22", "list", None, "'_lists'!$B$1:$B$4", "自己評価",
          "順調・概ね順調・遅れ・未着手から選んでください（判断できなければ空欄）。"],
         ["L4:L22", "textLength", "lessThanOrEqual", "300", "課題・今後の方向性",
          "300 文字以内で入力してください。"],
