@@ -33,7 +33,9 @@ from miedx_xl.files import keep_backup
 from miedx_xl.form.layout import ASSESSMENTS
 from miedx_xl.form.mark import SEVERITY_JA
 from miedx_xl.master.figures import (
+    TREND_CHARTS,
     measure_marks,
+    trends,
     year_over_year,
     year_over_year_cells,
     year_over_year_header,
@@ -613,7 +615,61 @@ def _write_indicators(sh: _Sheet, result: Consolidation) -> None:
     for top, chart in zip(tops, charts, strict=True):
         # Moved, not sized, with the cells (as a chart anchored at one cell).
         sh.ws.insert_chart(top - 1, chart_col - 1, chart, {"object_position": 2})
+    _write_trends(sh, result, tops[-1] + BAND_ROWS, chart_col, first_figure=len(charts) + 1)
     sh.page(plan.name)
+
+
+# ------------------------------------------------------------------------ 指標: trend charts
+
+_CARD_IDS = frozenset({CARD_MIE, CARD_NATIONAL})
+"""The マイナンバーカード trend is 図3 already (its periods down, both rates)."""
+_TREND_IDS = {title: frozenset(i for _, i in members) for title, _, members in TREND_CHARTS}
+"""Trend title -> the indicator ids of its series."""
+
+
+def _trend_label(period: str) -> str:
+    """A trend table's category: R3年度 for a fiscal year, 2022年3月1日 for a date."""
+    return period_label(period) if period.upper().startswith("R") else _date_label(period)
+
+
+def _write_trends(
+    sh: _Sheet, result: Consolidation, top: int, chart_col: int, first_figure: int
+) -> None:
+    """One band per `figures.trends` item (but 図3's): a table of its periods down with one
+    column per series, and a native chart over it, so the chart grows with the years."""
+    figure = first_figure
+    bands = 0
+    for trend in trends(result.plan):
+        if _TREND_IDS.get(trend.title, frozenset()) <= _CARD_IDS:
+            continue
+        if bands % 2 == 0:
+            sh.breaks.append(top - 2)  # two bands a page, as above
+        bands += 1
+        title = f"図{figure}　{trend.title}の推移"
+        _block_title(
+            sh,
+            top,
+            f"{trend.title}の推移（{trend.unit}）",
+            "出典：指標シートの各年度・各時点の値（年度が進むと行が増え、図の範囲も広がります）",
+        )
+        header = top + 2
+        sh.header(header, ["年度・時点", *[name for name, _ in trend.series]])
+        for i, period in enumerate(trend.periods):
+            _value_row(sh, header + 1 + i, _trend_label(period), [v[i] for _, v in trend.series])
+        rows = len(trend.periods)
+        if rows:
+            block = Block(sh.name, header, header + 1, header + rows, 1, 2, 1 + len(trend.series))
+            axis = _axis_format(sh, block)
+            chart = (
+                bar_chart(sh.book.wb, block, title, trend.unit, num_format=axis)
+                if len(trend.series) > 1
+                else line_chart(sh.book.wb, block, title, trend.unit, num_format=axis)
+            )
+            sh.ws.insert_chart(top - 1, chart_col - 1, chart, {"object_position": 2})
+            figure += 1
+        else:
+            sh.note(header + 1, "値がありません。")
+        top += max(BAND_ROWS, rows + 5)
 
 
 def _axis_format(sh: _Sheet, block: Block) -> str:
