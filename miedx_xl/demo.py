@@ -1,4 +1,5 @@
-"""`miedx-xl demo`: the whole R3 cycle on the built-in plan, from forms to master and PDF."""
+"""`miedx-xl demo`: the whole R3 cycle on the built-in plan, from forms to master and PDF,
+then R4 on the invented example input (架空の入力例) with its 前年度比較."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from miedx_xl.plan.columns import status_column
 from miedx_xl.plan.model import Plan, load_plan
 
 DEMO_FY = FiscalYear(3)
+NEXT_FY = FiscalYear(4)
+"""The year the demo runs after R3, on the invented example input (cycle.example_year)."""
 RPA_MEASURE = 1
 """NO 1 (ＡＩ・ＲＰＡ等の新たな技術の導入): its division reports the RPA register."""
 
@@ -30,6 +33,9 @@ class DemoSummary:
     result: Consolidation
     master: Path | None = None
     pdf: Path | None = None
+    next_result: Consolidation | None = None
+    """R4 on the invented example input (None when the demo ran R3 only)."""
+    next_master: Path | None = None
     notes: list[str] = field(default_factory=list)
 
     def text(self) -> str:
@@ -46,6 +52,9 @@ class DemoSummary:
         for label, path in (("取りまとめ表", self.master), ("PDF", self.pdf)):
             if path is not None:
                 lines.append(f"  {label}: {path}")
+        if self.next_result is not None and self.next_master is not None:
+            lines.append(f"{NEXT_FY.label_ja()}（架空の入力例）: {self.next_result.summary_ja()}")
+            lines.append(f"  取りまとめ表（前年度比較つき）: {self.next_master}")
         lines.extend(f"  {n}" for n in self.notes)
         return "\n".join(lines)
 
@@ -83,8 +92,10 @@ def run_demo(
     out_dir: Path,
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
+    next_year: bool = True,
 ) -> DemoSummary:
-    """Forms for R3, filled with the report's content, consolidated into the master (+ PDF)."""
+    """Forms for R3, filled with the report's content, consolidated into the master (+ PDF);
+    with `next_year`, R4 after it on the invented example input (`cycle.example_year`)."""
     from miedx_xl.errors import OfficeError
     from miedx_xl.master.write import write_master
     from miedx_xl.report import write_report
@@ -103,6 +114,12 @@ def run_demo(
     )
     summary = DemoSummary(out_dir, forms, returned, result)
     summary.master = write_master(result, out_dir / f"進捗管理表_{DEMO_FY}.xlsx")
+    if next_year:
+        from miedx_xl.cycle import example_year
+
+        summary.next_result, summary.next_master = example_year(
+            summary.master, out_dir, NEXT_FY, now=now
+        )
     if soffice_path() is None:
         summary.notes.append("LibreOffice がないため PDF は作成していません。")
     else:

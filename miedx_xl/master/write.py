@@ -444,8 +444,8 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
 NEW_TEXT_FILL = fill("FFF2CC")
 """The 新たに加わった記述 column: a light yellow."""
 CHANGED_FILL = fill("FCE4D6")
-"""A schedule or 自己評価 that differs from the previous year's: a light orange."""
-_YOY_WIDTHS = (5, 22, 12, 9, 6.5, 6.5, 13, 13, 7, 7, 32, 32, 28, 24, 6, 9, 9, 8, 7.5)
+"""A schedule or 自己評価 word that differs from the previous year's: a light orange."""
+_YOY_WIDTHS = (5, 22, 14, 9, 6.5, 6.5, 13, 13, 7, 7, 32, 32, 28, 24, 6, 9, 9, 8, 7.5)
 """Column widths of the 前年度比較 sheet (`figures.year_over_year_header`)."""
 _YOY_CENTERED = {1, 4, 5, 6, 9, 10, 15}
 """Its 1-based columns written centred (NO, 区分, phase words, 自己評価, 単位)."""
@@ -483,7 +483,9 @@ def _write_year_over_year(sh: _Sheet, result: Consolidation) -> None:
     cells = year_over_year_cells(measures)
     at = 0
     for m in measures:
-        assessed = m.assessment_previous != m.assessment_current
+        # A first 自己評価 (none the year before) is no change: only a different word is.
+        before, now = m.assessment_previous, m.assessment_current
+        assessed = bool(before and now and before != now)
         for n in range(max(1, len(m.indicators))):
             values = cells[at]
             at += 1
