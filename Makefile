@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= demo-out
 
-.PHONY: install sysdeps demo test lint bench addin clean
+.PHONY: install sysdeps demo test lint bench addin docs-years clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: sysdeps lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/check_one.py
 	$(BIN)/python benchmarks/consolidate.py --sizes 33 330 3300 --repeat 3
+
+# PNGs of an R4 form and the R4 master's 前年度比較 sheet (the demo's second year) in docs/.
+docs-years: sysdeps $(STAMP)
+	$(BIN)/python benchmarks/docs_years.py --out docs
 
 addin: $(STAMP)
 	$(BIN)/miedx-xl addin build --out workbooks
