@@ -53,7 +53,8 @@ class DemoSummary:
             if path is not None:
                 lines.append(f"  {label}: {path}")
         if self.next_result is not None and self.next_master is not None:
-            lines.append(f"{NEXT_FY.label_ja()}（架空の入力例）: {self.next_result.summary_ja()}")
+            lines.append(f"続けて{NEXT_FY.label_ja()}を架空の入力例で取りまとめました。")
+            lines.append(self.next_result.summary_ja())
             lines.append(f"  取りまとめ表（前年度比較つき）: {self.next_master}")
         lines.extend(f"  {n}" for n in self.notes)
         return "\n".join(lines)
