@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= demo-out
 
-.PHONY: install sysdeps demo test lint bench addin docs-report clean
+.PHONY: install sysdeps demo test lint bench addin docs-report docs-years clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: $(STAMP)
 # The README's pictures of the report (first chart slide, first document and table pages).
 docs-report: sysdeps $(STAMP)
 	$(BIN)/python scripts/report_pngs.py docs
+
+# PNGs of an R4 form and the R4 master's 前年度比較 sheet (the demo's second year) in docs/.
+docs-years: sysdeps $(STAMP)
+	$(BIN)/python benchmarks/docs_years.py --out docs
 
 addin: $(STAMP)
 	$(BIN)/miedx-xl addin build --out workbooks

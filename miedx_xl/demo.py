@@ -1,4 +1,5 @@
-"""`miedx-xl demo`: the whole R3 cycle on the built-in plan, from forms to master and PDF."""
+"""`miedx-xl demo`: the whole R3 cycle on the built-in plan, from forms to master and PDF,
+then R4 on the invented example input (架空の入力例) with its 前年度比較."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from miedx_xl.report import ReportFiles
 
 DEMO_FY = FiscalYear(3)
+NEXT_FY = FiscalYear(4)
+"""The year the demo runs after R3, on the invented example input (cycle.example_year)."""
 RPA_MEASURE = 1
 """NO 1 (ＡＩ・ＲＰＡ等の新たな技術の導入): its division reports the RPA register."""
 
@@ -34,6 +37,9 @@ class DemoSummary:
     master: Path | None = None
     pdf: Path | None = None
     report: ReportFiles | None = None
+    next_result: Consolidation | None = None
+    """R4 on the invented example input (None when the demo ran R3 only)."""
+    next_master: Path | None = None
     notes: list[str] = field(default_factory=list)
 
     def text(self) -> str:
@@ -53,6 +59,10 @@ class DemoSummary:
         if self.report is not None:
             lines.append(f"  報告書（{self.report.seconds['total']:.1f} 秒）:")
             lines.extend(f"    {p}" for p in self.report.paths() if p != self.pdf)
+        if self.next_result is not None and self.next_master is not None:
+            lines.append(f"続けて{NEXT_FY.label_ja()}を架空の入力例で取りまとめました。")
+            lines.append(self.next_result.summary_ja())
+            lines.append(f"  取りまとめ表（前年度比較つき）: {self.next_master}")
         lines.extend(f"  {n}" for n in self.notes)
         return "\n".join(lines)
 
@@ -90,9 +100,11 @@ def run_demo(
     out_dir: Path,
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
+    next_year: bool = True,
 ) -> DemoSummary:
     """Forms for R3, filled with the report's content, consolidated into the master, and its
-    report (slides, document, open data, and the PDFs where LibreOffice is installed)."""
+    report (slides, document, open data, and the PDFs where LibreOffice is installed); with
+    `next_year`, R4 after it on the invented example input (`cycle.example_year`)."""
     from miedx_xl.errors import OfficeError
     from miedx_xl.master.write import write_master
     from miedx_xl.report import write_report_files
@@ -111,6 +123,12 @@ def run_demo(
     )
     summary = DemoSummary(out_dir, forms, returned, result)
     summary.master = write_master(result, out_dir / f"進捗管理表_{DEMO_FY}.xlsx")
+    if next_year:
+        from miedx_xl.cycle import example_year
+
+        summary.next_result, summary.next_master = example_year(
+            summary.master, out_dir, NEXT_FY, now=now
+        )
     report_dir = out_dir / "報告書"
     if soffice_path() is None:
         summary.report = write_report_files(summary.master, report_dir, pdf=False)

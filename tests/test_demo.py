@@ -36,7 +36,8 @@ def test_demo_consolidates_every_division_cleanly(demo: DemoSummary) -> None:
 
 def test_master_reproduces_the_report(demo: DemoSummary, plan: Plan) -> None:
     assert demo.master is not None
-    back = read_master_plan(demo.master).numbered().set_index("no")
+    # The master alone: the demo's R4 wrote the example's 取組の追加・終了.csv beside it.
+    back = read_master_plan(demo.master, beside=False).numbered().set_index("no")
     ours = plan.numbered().set_index("no")
     assert sorted(back.index) == list(range(1, 35))
     for col in ("area", "actor", "title", "status_R3"):
@@ -83,8 +84,26 @@ def test_next_year_from_the_master(demo: DemoSummary, tmp_path: Path) -> None:
     assert back.loc[1, "assessment_R4"] == "概ね順調"
 
 
+def test_demo_writes_r3_and_r4_with_its_year_over_year(demo: DemoSummary) -> None:
+    """After R3, the demo runs R4 on the invented example input: both masters exist, and
+    R4's 前年度比較 sheet has a row per measure of R3 or R4 (against R3)."""
+    assert demo.master is not None and demo.master.exists()
+    assert demo.next_master is not None and demo.next_master.exists()
+    assert demo.next_master.name == "進捗管理表_R4.xlsx"
+    assert demo.next_result is not None and demo.next_result.report.flatten() == []
+    rows = values(demo.next_master, "前年度比較")
+    assert rows[1][:4] == ["NO", "取組内容", "担当課", "区分"]
+    nos = {r[0] for r in rows[2:] if isinstance(r[0], int)}
+    assert {1, 23, 34, 35} <= nos  # 23 ended in R3 (shown once more), 35 new in R4
+    assert "R4" in demo.text() and str(demo.next_master) in demo.text()
+    # R3 has no previous year on record: its sheet says so.
+    r3 = values(demo.master, "前年度比較")
+    assert any(isinstance(r[0], str) and "前年度との比較はありません" in r[0] for r in r3)
+
+
 def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "取組 34 件" in out and "提出済 3" in out
     assert (tmp_path / "out" / "進捗管理表_R3.xlsx").exists()
+    assert (tmp_path / "out" / "進捗管理表_R4.xlsx").exists()

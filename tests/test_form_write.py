@@ -54,9 +54,14 @@ def test_locked_and_input_cells_protection_and_help(blank_forms: dict[str, Path]
     assert ws["H4"].protection.locked is False and ws["K4"].protection.locked is False
     assert ws["E4"].fill.fgColor.rgb.endswith("E7E6E6")
     lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
-    assert lists["K4:K22"] == '"順調,概ね順調,遅れ,未着手"'
+    # Dropdowns read a range of the hidden list sheet (an inline list is capped at 255 chars).
+    assert lists["K4:K22"] == "'_lists'!$B$1:$B$4"
     assert lists["H4:H22"] == "500"
-    assert '"検討,実施' in lists["I4:I22"]
+    assert lists["I4:I22"] == lists["J4:J22"] == "'_lists'!$A$1:$A$11"
+    words = wb["_lists"]
+    assert [c.value for c in words["B"] if c.value] == ["順調", "概ね順調", "遅れ", "未着手"]
+    assert [c.value for c in words["A"]][:2] == ["検討", "実施"]
+    assert words.sheet_state == "veryHidden" and words.protection.sheet
     prompts = [dv.prompt for dv in ws.data_validations.dataValidation]
     assert all(prompts)
     cf = [str(rng.sqref) for rng in ws.conditional_formatting]
@@ -155,3 +160,42 @@ def test_formula_cells_are_read_by_their_cached_values(
     assert result.report.flatten() == []
     assert result.frame("RPA効果").loc[4, "hours_before"] == 1203
     assert result.frame("取組状況").loc[4, "assessment_R4"] == "順調"
+
+
+def test_rows_fit_their_read_only_texts_and_give_input_room(
+    blank_forms: dict[str, Path],
+) -> None:
+    """A long 取組内容 or last year's 取組状況 is not cut to one line; the header fits."""
+    from miedx_xl.xlsx.book import LINE_EM, text_height
+
+    ws = load_workbook(blank_forms[SMART])["取組状況"]
+    header = {c.value: c.column_letter for c in ws[3] if c.value}
+    history = header["取組状況（R3）"]
+    heights = {r: ws.row_dimensions[r].height for r in range(3, ws.max_row + 1)}
+    assert heights[3] is not None and heights[3] >= 2 * 11 * LINE_EM  # 「スケジュール（R4）※」
+    width = ws.column_dimensions[history].width
+    for r in range(4, ws.max_row + 1):
+        text = ws[f"{history}{r}"].value or ""
+        need = text_height(text, width - 0.72, 11)  # the file holds XlsxWriter's padded width
+        assert heights[r] is not None and heights[r] >= min(need, 409) - 1, r
+        assert heights[r] >= 5 * 11 * LINE_EM  # room for several lines of 取組状況（R4）
+
+
+def test_many_phase_words_keep_a_valid_dropdown(plan: Plan, tmp_path: Path) -> None:
+    """Phase words of more than 255 characters in all: the list range still holds them all,
+    and a fresh form has no finding but its empty required inputs."""
+    from dataclasses import replace
+
+    from miedx_xl.form.write import make_forms
+
+    words = tuple(f"段階{i:02d}の長い名前の語" for i in range(30))
+    assert len(",".join(words)) > 255
+    grown = replace(plan, phases=(*plan.phases, *words))
+    form = make_forms(grown, R4, tmp_path)[0]
+    wb = load_workbook(form)
+    lists = {str(dv.sqref): dv.formula1 for dv in wb["取組状況"].data_validations.dataValidation}
+    n = len(grown.phases)
+    assert lists["I4:I22"] == f"'_lists'!$A$1:$A${n}"
+    assert [c.value for c in wb["_lists"]["A"]] == list(grown.phases)
+    # Only the empty required inputs of a form nobody filled in: the list sheet is no finding.
+    assert {f.code for f in check_file(form).report} == {"cell-required"}

@@ -309,7 +309,8 @@ def test_master_styles_layout_and_print_setup_as_before(master: Path) -> None:
         "align": [None, "top", True],
         "numfmt": "#,##0",
     }
-    assert [b.id for b in ind.row_breaks.brk] == [47, 88]
+    # The table, the first two bands; then two trend bands a page (R3: 128, 168).
+    assert [b.id for b in ind.row_breaks.brk] == [47, 88, 128, 168]
     for sheet in wb.worksheets:
         flat = sheet.title == DATA_SHEET  # open data: one header row, no title row
         assert sheet.freeze_panes == ("A2" if flat else "A3")
@@ -341,7 +342,10 @@ def test_master_charts_read_the_same_ranges_as_before(master: Path) -> None:
         ]
 
     q = "'指標'!"
-    assert [(c.tagname, refs(c), [c.anchor._from.col, c.anchor._from.row]) for c in ws._charts] == [
+    # The four charts of before (the trend charts after them: test_years, test_master_write).
+    assert [
+        (c.tagname, refs(c), [c.anchor._from.col, c.anchor._from.row]) for c in ws._charts[:4]
+    ] == [
         ("barChart", [(f"{q}B52", f"{q}$A$53:$A$54", f"{q}$B$53:$B$54")], [7, 49]),
         ("barChart", [(f"{q}B72", f"{q}$A$73:$A$74", f"{q}$B$73:$B$74")], [7, 69]),
         (
@@ -358,7 +362,7 @@ def test_master_charts_read_the_same_ranges_as_before(master: Path) -> None:
             [7, 109],
         ),
     ]
-    bar, _, line, stacked = ws._charts
+    bar, _, line, stacked = ws._charts[:4]
     assert bar.series[0].dLbls.showVal is True and bar.series[0].dLbls.showCatName is False
     assert [s.dLbls.dLblPos for s in line.series] == ["t", "b"]
     assert [s.marker.symbol for s in line.series] == ["circle", "circle"]
@@ -382,14 +386,14 @@ def test_form_help_and_protection_as_before(form: Path) -> None:
         [str(dv.sqref), dv.type, dv.operator, dv.formula1, dv.promptTitle, dv.prompt]
         for dv in ws.data_validations.dataValidation
     )
-    phases = '"検討,実施,研究,順次実施,構築,運用,安定運用,設立,運営,活用,側面支援"'
+    phases = "'_lists'!$A$1:$A$11"  # the hidden list sheet's column of phase words
     pick = "一覧から段階（検討・実施など）を選んでください。"
     assert got == [
         ["H4:H22", "textLength", "lessThanOrEqual", "500", "取組状況（R4）",
          "令和4年度の取組内容と成果を、時期と数値を添えて文章で入力してください。"],
         ["I4:I22", "list", None, phases, "スケジュール（R4）", pick],
         ["J4:J22", "list", None, phases, "スケジュール（R5）", pick],
-        ["K4:K22", "list", None, '"順調,概ね順調,遅れ,未着手"', "自己評価",
+        ["K4:K22", "list", None, "'_lists'!$B$1:$B$4", "自己評価",
          "順調・概ね順調・遅れ・未着手から選んでください（判断できなければ空欄）。"],
         ["L4:L22", "textLength", "lessThanOrEqual", "300", "課題・今後の方向性",
          "300 文字以内で入力してください。"],

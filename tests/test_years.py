@@ -7,6 +7,7 @@ The R4/R5 input is the invented example (plan/data/examples/R4_example.toml).
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from decimal import Decimal
@@ -85,7 +86,7 @@ def _fill(plan: Plan, forms: list[Path], fy: FiscalYear, box: Path) -> None:
 @pytest.fixture(scope="module")
 def years(tmp_path_factory: pytest.TempPathFactory) -> Years:
     root = tmp_path_factory.mktemp("years")
-    demo = run_demo(root / "r3", now=FIXED_TIME)
+    demo = run_demo(root / "r3", now=FIXED_TIME, next_year=False)
     assert demo.master is not None
     archive = root / "r3" / "取りまとめ履歴"
     masters = root / "masters"
@@ -338,7 +339,7 @@ def test_example_year_after_the_demo(tmp_path: Path) -> None:
     """What `make demo` runs: R3, then R4 on the invented example input."""
     from miedx_xl.cycle import example_year
 
-    demo = run_demo(tmp_path, now=FIXED_TIME)
+    demo = run_demo(tmp_path, now=FIXED_TIME, next_year=False)
     assert demo.master is not None
     result, master = example_year(demo.master, tmp_path, R4, now=FIXED_TIME.replace(year=2024))
     assert master == tmp_path / "進捗管理表_R4.xlsx" and master.exists()
@@ -422,3 +423,133 @@ def test_r5_form_shows_earlier_years_read_only(years: Years) -> None:
     assert (
         locked["16"]["status_R3"] == years.r3.plan.numbered().set_index("no").loc[16, "status_R3"]
     )
+
+
+# --- what the masters show (issue 13, must show) -------------------------------------------
+
+
+def _sheet(path: Path, name: str) -> list[list[object]]:
+    ws = load_workbook(path, read_only=True)[name]
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def _by_header(rows: list[list[object]]) -> tuple[list[object], list[dict[object, object]]]:
+    """The header row (row 2) and each row after it as {heading: value}."""
+    header = rows[1]
+    return header, [dict(zip(header, r, strict=False)) for r in rows[2:]]
+
+
+def test_r5_master_progress_table_holds_r3_to_r5_and_marks(years: Years) -> None:
+    header, rows = _by_header(_sheet(years.r5_master, "進捗管理表"))
+    texts = [h for h in header if isinstance(h, str)]
+    assert [h for h in texts if h.startswith("取組状況")] == [
+        f"取組状況（{y}）" for y in (R3, R4, R5)
+    ]
+    schedules = [h.split("\n")[1] for h in texts if h.startswith("予定\n")]
+    assert schedules[-3:] == ["R3", "R4", "R5"]
+    assert ["自己評価（R4）", "自己評価（R5）"] == [
+        h for h in header if isinstance(h, str) and h.startswith("自己評価")
+    ][-2:]
+    n26 = next(r for r in rows if r["NO"] == 26)
+    assert str(n26["取組状況（R5）"]).endswith("次期計画へ引き継いだ。（架空の入力例）")
+    assert (n26["自己評価（R4）"], n26["自己評価（R5）"]) == ("概ね順調", "順調")
+    assert next(r for r in rows if r["NO"] == 23)["区分"] == "終了（R3）"
+    # R4's master marks the new and the ended measure and keeps NO 25's old schedule.
+    _, rows4 = _by_header(_sheet(years.r4_master, "進捗管理表"))
+    marks = {r["NO"]: r["区分"] for r in rows4 if isinstance(r["NO"], int) and r["区分"]}
+    assert marks == {35: "新規（R4）", 23: "終了（R3）"}
+    n25 = next(r for r in rows4 if r["NO"] == 25)
+    assert n25["変更前の予定（R4）"] == "R4：順次実施、R5：順次実施"
+
+
+def test_r5_master_year_over_year_sheet(years: Years) -> None:
+    """The 前年度比較 sheet of R5 (against R4), read from the workbook."""
+    from miedx_xl.master.figures import year_over_year_cells, year_over_year_header
+
+    rows = _sheet(years.r5_master, "前年度比較")
+    assert "前年度比較（R4→R5）" in str(rows[0][0])
+    assert rows[1] == year_over_year_header(R5)
+    table = [r for r in rows[2:] if isinstance(r[0], int)]
+    expected = year_over_year_cells(year_over_year(years.r5.plan, R5))
+    # Empty texts read back as None.
+    assert table == [[None if v == "" else v for v in row] for row in expected]
+    assert 23 not in {r[0] for r in table}  # ended in R3: not in R5's comparison
+    n26 = next(r for r in table if r[0] == 26)
+    assert n26[12] == "R5年度は取組をまとめ、次期計画へ引き継いだ。"
+    assert (n26[8], n26[9]) == ("概ね順調", "順調")
+    card = next(r for r in table if r[0] == 26 and str(r[13]).startswith("三重県のマイナンバー"))
+    assert card[15:] == [60, 70.5, 10.5, 17.5]
+    # R4's sheet marks NO 25's changed schedule (orange) and fills the new sentences (yellow).
+    ws = load_workbook(years.r4_master)["前年度比較"]
+    r25 = next(r for r in range(3, ws.max_row + 1) if ws.cell(row=r, column=1).value == 25)
+    assert ws.cell(row=r25, column=7).value == "R4：順次実施、R5：順次実施"
+    assert ws.cell(row=r25, column=7).fill.fgColor.rgb.endswith("FCE4D6")
+    assert ws.cell(row=r25, column=13).fill.fgColor.rgb.endswith("FFF2CC")
+    assert ws.print_title_rows == "$1:$2" and ws.page_setup.orientation == "landscape"
+    r1 = next(r for r in range(3, ws.max_row + 1) if ws.cell(row=r, column=1).value == 1)
+    assert ws.cell(row=r1, column=10).value == "概ね順調"
+    assert ws.cell(row=r1, column=10).fill.patternType is None  # R3 had no 自己評価: no change
+    ws5 = load_workbook(years.r5_master)["前年度比較"]
+    r26 = next(r for r in range(3, ws5.max_row + 1) if ws5.cell(row=r, column=1).value == 26)
+    assert ws5.cell(row=r26, column=10).fill.fgColor.rgb.endswith("FCE4D6")  # 概ね順調 → 順調
+    # R3 has no previous year on record: a note row instead.
+    r3 = _sheet(years.r3_master, "前年度比較")
+    assert "前年度との比較はありません" in str(r3[2][0]) and len(r3) == 3
+
+
+def _trend_refs(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """Trend chart title -> (categories, values) of each series, from the chart XML."""
+    import zipfile
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    with zipfile.ZipFile(path) as zf:
+        for name in sorted(n for n in zf.namelist() if n.startswith("xl/charts/chart")):
+            xml = zf.read(name).decode("utf-8")
+            title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", xml.split("</c:title>")[0]))
+            cats = re.findall(r"<c:cat>.*?<c:f>([^<]*)</c:f>", xml, re.S)
+            vals = re.findall(r"<c:val>.*?<c:f>([^<]*)</c:f>", xml, re.S)
+            if "の推移" in title:
+                out[title] = list(zip(cats, vals, strict=True))
+    return out
+
+
+def test_trend_charts_grow_with_the_years(years: Years) -> None:
+    """Each trend chart's series range is one row per period on record: R3's master has one
+    row of RPA hours, R5's three (R3–R5)."""
+    rpa = "図5　ＲＰＡ導入前後の延べ年間作業時間の推移"
+    r5 = _trend_refs(years.r5_master)
+    assert set(r5) == {
+        rpa,
+        "図6　コピー使用枚数（月平均）の推移",
+        "図7　公開データセット数の推移",
+    }
+    (cats, before), (_, after) = r5[rpa]
+    first, last = re.findall(r"\$B\$(\d+)", before)
+    assert int(last) - int(first) == 2  # R3, R4, R5
+    assert before == f"'指標'!$B${first}:$B${last}" and after == f"'指標'!$C${first}:$C${last}"
+    assert cats == f"'指標'!$A${first}:$A${last}"
+    ws = load_workbook(years.r5_master, read_only=True)["指標"]
+    cells = {
+        r: [ws.cell(row=r, column=c).value for c in (1, 2, 3)]
+        for r in range(int(first), int(last) + 1)
+    }
+    assert list(cells.values()) == [
+        ["R3年度", 2681, 1479],
+        ["R4年度", 800, 380],
+        ["R5年度", 1000, 450],
+    ]
+    (_, sets), *_ = r5["図7　公開データセット数の推移"]
+    rows = re.findall(r"\$B\$(\d+)", sets)
+    assert int(rows[1]) - int(rows[0]) == 3  # four periods of open data sets
+    (_, r3_before), _ = _trend_refs(years.r3_master)[rpa]
+    assert len(set(re.findall(r"\$B\$(\d+)", r3_before))) == 1  # R3 alone: one row
+
+
+def test_rename_warning_in_the_masters_findings_sheet(years: Years) -> None:
+    rows = _sheet(years.r4_master, "チェック結果")
+    renamed = [r for r in rows[2:] if r[1] == "division-renamed"]
+    assert len(renamed) == 1 and renamed[0][0] == "警告"
+    assert BIZ in str(renamed[0][5]) and BIZ_NEW in str(renamed[0][5])
+    assert not [
+        r for r in _sheet(years.r5_master, "チェック結果")[2:] if r[1] == "division-renamed"
+    ]

@@ -24,6 +24,9 @@ from miedx_xl.plan.columns import (
 
 TEMPLATE_VERSION: Final = "miedx-form-2"
 META_SHEET: Final = "_meta"
+LIST_SHEET: Final = "_lists"
+"""The hidden sheet of the dropdown lists (one column per list: an inline list is capped
+at 255 characters, a range is not)."""
 GUIDE_SHEET: Final = "記入要領"
 STATUS_SHEET: Final = "取組状況"
 INDICATOR_SHEET: Final = "指標"

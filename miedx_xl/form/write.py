@@ -13,12 +13,13 @@ from typing import Any
 
 import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name, xl_range_abs
 
 from miedx_xl.errors import UsageError
 from miedx_xl.form.layout import (
     GUIDE_SHEET,
     INDICATOR_SHEET,
+    LIST_SHEET,
     META_SHEET,
     RPA_FIELDS,
     RPA_ROWS,
@@ -40,6 +41,8 @@ from miedx_xl.plan.model import Plan
 from miedx_xl.xlsx.book import (
     BOX,
     CENTERED_HEAD,
+    DEFAULT_PT,
+    LINE_EM,
     PAGE_HEADER_IN,
     WRAP_TOP,
     Book,
@@ -77,6 +80,10 @@ TITLE_MAX = 32
 """Characters of an input or error message's title (Excel's limit)."""
 DATA_TOP = 4
 """First data row of every form sheet (headers are on layout.HEADER_ROW)."""
+INPUT_LINES = 5
+"""Lines of room a row gives a long text input (取組状況, 課題) before anything is typed."""
+LONG_INPUT = 300
+"""Characters from which a text input is long (gets INPUT_LINES of room)."""
 
 
 def make_forms(
@@ -86,9 +93,10 @@ def make_forms(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
-    """Write one form per 担当課 for fiscal year `fy` into `out_dir`; return their paths."""
+    """Write one form per 担当課 with a measure running in `fy` into `out_dir` (a measure
+    ended before `fy` or added after it gets no row); return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    keys = plan.divisions()
+    keys = plan.in_year(fy).divisions()
     paths = []
     for i, key in enumerate(keys, start=1):
         path = out_dir / form_file_name(fy, plan.division_name(key, fy))
@@ -101,7 +109,7 @@ def make_forms(
 def form_meta(plan: Plan, fy: FiscalYear, key: str, now: datetime | None = None) -> FormMeta:
     """The metadata of the form of division `key` for `fy` (locked content included)."""
     created = (now or datetime.now(UTC)).isoformat(timespec="seconds")
-    measures = plan.own_measures(key).sort_values("order")
+    measures = plan.own_measures(key, fy).sort_values("order")
     earlier = [y for y in plan.status_years() if y < fy]
     sched = [y for y in plan.fiscal_years if y >= fy]
     name = plan.division_name(key, fy)
@@ -129,7 +137,7 @@ def form_meta(plan: Plan, fy: FiscalYear, key: str, now: datetime | None = None)
         schedule_years=[str(y) for y in sched],
         phases=list(plan.phases),
         plan_nos=number_ranges(plan.numbered()["no"]),
-        own_nos=sorted(int(n) for n in plan.numbered().query("division == @key")["no"]),
+        own_nos=sorted(int(n) for n in plan.in_year(fy).numbered().query("division == @key")["no"]),
         locked={STATUS_SHEET: locked_status, INDICATOR_SHEET: locked_ind},
     )
 
@@ -196,7 +204,8 @@ def write_form(
     with Book(path) as book:
         guide = book.sheet(GUIDE_SHEET)
         fields = status_fields(fy, earlier, sched, plan.phases)
-        measures = plan.own_measures(key).sort_values("order")
+        lists = _choice_lists(fields)
+        measures = plan.own_measures(key, fy).sort_values("order")
         status_rows = []
         for _, r in measures.iterrows():
             values = _status_values(r, fields, meta.division)
@@ -213,6 +222,7 @@ def write_form(
             fields,
             status_rows,
             extra_rows=0,
+            lists=lists,
         )
         ind_fields = indicator_fields(fy)
         ind_rows = [
@@ -244,6 +254,7 @@ def write_form(
         meta_sheet.ws.set_margins(left=0.75, right=0.75, top=1.0, bottom=1.0)
         meta_sheet.ws.set_header("", margin=PAGE_HEADER_IN)
         meta_sheet.ws.set_footer("", margin=PAGE_HEADER_IN)
+        _write_lists(book.sheet(LIST_SHEET), lists)
         book.sheets[1].ws.activate()
         book.properties(f"{fy} 取組状況調査票 {meta.division}")
         book.save()
@@ -256,6 +267,7 @@ def _fill_sheet(
     fields: Sequence[Field],
     rows: Sequence[Sequence[Any]],
     extra_rows: int,
+    lists: dict[tuple[str, ...], str] | None = None,
 ) -> None:
     book, ws = sheet.book, sheet.ws
     sheet.set(1, 1, title, book.style("form-title", TITLE_FONT))
@@ -285,7 +297,7 @@ def _fill_sheet(
             continue
         col = xl_col_to_name(c - 1)
         ref = f"{col}{DATA_TOP}:{col}{last}"
-        dv = _validation(f)
+        dv = _validation(f, (lists or {}).get(f.choices))
         if dv is not None:
             ws.data_validation(ref, dv)
         if f.required:
@@ -293,16 +305,45 @@ def _fill_sheet(
                 ref,
                 {"type": "formula", "criteria": f"LEN(TRIM({col}{DATA_TOP}))=0", "format": empty},
             )
+    # Rows sized for their longest read-only text (and the header for its labels); a row with
+    # a long text input gets room for several lines even when its read-only texts are short.
+    sheet.fit_rows(header, last)
+    if n and any(not f.locked and (f.max_len or 0) >= LONG_INPUT for f in fields):
+        room = round(INPUT_LINES * DEFAULT_PT * LINE_EM + 3, 1)
+        for r in range(DATA_TOP, DATA_TOP + n):
+            sheet.heights[r] = max(sheet.heights.get(r, 0.0), room)
     ws.freeze_panes(DATA_TOP - 1, 1)
     landscape_a4(ws, (header, header))
     ws.protect("", EDITABLE_FORMATS)
 
 
-def _validation(f: Field) -> dict[str, Any] | None:
-    """XlsxWriter data validation options of an input column (None when it needs none)."""
+def _choice_lists(fields: Sequence[Field]) -> dict[tuple[str, ...], str]:
+    """Each distinct dropdown list of `fields` -> its range on the list sheet
+    (`'_lists'!$A$1:$A$11`), one column per list."""
+    out: dict[tuple[str, ...], str] = {}
+    for f in fields:
+        if f.kind == "choice" and f.choices and f.choices not in out:
+            col = len(out)
+            cells = xl_range_abs(0, col, len(f.choices) - 1, col)
+            out[f.choices] = f"='{LIST_SHEET}'!{cells}"
+    return out
+
+
+def _write_lists(sheet: Sheet, lists: dict[tuple[str, ...], str]) -> None:
+    """The hidden, protected sheet the dropdown lists read."""
+    for col, choices in enumerate(lists, start=1):
+        for row, word in enumerate(choices, start=1):
+            sheet.set(row, col, word)
+    sheet.ws.very_hidden()
+    sheet.ws.protect("", {"objects": True, "scenarios": True})
+
+
+def _validation(f: Field, source: str | None = None) -> dict[str, Any] | None:
+    """XlsxWriter data validation options of an input column (None when it needs none);
+    a dropdown reads `source` (a range on the list sheet) when given, else an inline list."""
     dv: dict[str, Any]
     if f.kind == "choice":
-        dv = {"validate": "list", "source": list(f.choices)}
+        dv = {"validate": "list", "source": source or list(f.choices)}
         error = "一覧から選んでください。"
     elif f.kind == "number":
         dv = {"validate": "decimal", "criteria": ">=", "value": 0}
@@ -373,6 +414,7 @@ def _write_guide(
     sheet.set_widths([14, 22, 8, 80])
     for row in range(1, len(lines) + 1):
         sheet.merge(row, 1, 4)
+    sheet.fit_rows(1, r)
     landscape_a4(sheet.ws)
 
 

@@ -20,6 +20,7 @@ from miedx_xl.master.layout import (
     area_label,
     period_key,
 )
+from miedx_xl.master.layout import YEAR_OVER_YEAR_SHEET as YEAR_OVER_YEAR_SHEET
 from miedx_xl.normalize import FiscalYear, cell_text, nfkc
 from miedx_xl.plan.columns import (
     assessment_column,
@@ -32,8 +33,6 @@ from miedx_xl.plan.model import Plan, fiscal_year_or_none, period_fiscal_year, p
 ADDED_MARK = "新規"
 ENDED_MARK = "終了"
 MOVED_MARK = "移動"
-YEAR_OVER_YEAR_SHEET = "前年度比較"
-"""The master sheet of `year_over_year` (written by the master writer)."""
 
 
 def measure_mark(row: dict[str, Any], fy: FiscalYear) -> str:

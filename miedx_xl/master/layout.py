@@ -16,11 +16,14 @@ PROGRESS_SHEET = "進捗管理表"
 INDICATOR_SHEET = "指標"
 SUBMISSION_SHEET = "提出状況"
 FINDING_SHEET = "チェック結果"
+YEAR_OVER_YEAR_SHEET = "前年度比較"
+"""The sheet of `figures.year_over_year` (not read back: it is computed from the others)."""
 DATA_SHEET = "データ"
 """The progress table flat, for open data (the 進捗管理表 keeps its merged bands for reading)."""
 MASTER_SHEETS = (
     SUMMARY_SHEET,
     PROGRESS_SHEET,
+    YEAR_OVER_YEAR_SHEET,
     INDICATOR_SHEET,
     SUBMISSION_SHEET,
     FINDING_SHEET,

@@ -1,10 +1,11 @@
 """The master workbook (取りまとめ表) of a fiscal year, its PDF, and reading it back as a plan.
 
-Sheets: 概要 (資料２－２), 進捗管理表 (資料２－２－１), 指標 with native charts (資料２),
-提出状況 and チェック結果. Every sheet prints A4 landscape, one page wide, with its title and
-header rows repeated. Computed figures are written as values (a formula written without its
-cached value shows nothing to a reader), and every cell goes through `xlsx.book.write_cell`,
-so text that looks like a formula stays text. The workbook is written with XlsxWriter.
+Sheets: 概要 (資料２－２), 進捗管理表 (資料２－２－１), 前年度比較 (what changed since the
+previous year), 指標 with native charts (資料２), 提出状況 and チェック結果. Every sheet
+prints A4 landscape, one page wide, with its title and header rows repeated. Computed
+figures are written as values (a formula written without its cached value shows nothing to
+a reader), and every cell goes through `xlsx.book.write_cell`, so text that looks like a
+formula stays text. The workbook is written with XlsxWriter.
 """
 
 from __future__ import annotations
@@ -31,34 +32,57 @@ from miedx_xl.consolidation import (
 from miedx_xl.files import keep_backup
 from miedx_xl.form.layout import ASSESSMENTS
 from miedx_xl.form.mark import SEVERITY_JA
+from miedx_xl.master.figures import (
+    TREND_CHARTS,
+    measure_marks,
+    trends,
+    year_over_year,
+    year_over_year_cells,
+    year_over_year_header,
+)
 from miedx_xl.master.layout import (
     BLANK_ASSESSMENT,
     CARD_MIE,
     CARD_NATIONAL,
     COPIES,
+    DATA_SHEET,
+    FINDING_SHEET,
     FY_LABEL,
     INDICATOR_FIXED,
+    INDICATOR_SHEET,
     INDICATOR_TAIL,
     INFERRED_MARK,
+    MARK_LABEL,
     MASTER_SHEETS,
     MISSING_NOTE,
     OTHER_ASSESSMENT,
     PLAN_ID_LABEL,
+    PLANNED_LABEL,
+    PROGRESS_SHEET,
     REFERENCE_MARK,
     RELISTED_MARK,
     RPA_AFTER,
     RPA_BEFORE,
     SCHEDULE_LABEL,
+    SUBMISSION_SHEET,
+    SUMMARY_SHEET,
     TABLE_HEADER_ROW,
     TITLE_ROW,
+    YEAR_OVER_YEAR_SHEET,
     area_label,
     period_key,
     period_label,
 )
 from miedx_xl.normalize import FiscalYear, cell_text, parse_fiscal_year
 from miedx_xl.plan.book import policy_text
-from miedx_xl.plan.columns import assessment_column, issues_column, schedule_column, status_column
-from miedx_xl.plan.model import ACTOR_HEADINGS, Plan, records
+from miedx_xl.plan.columns import (
+    assessment_column,
+    issues_column,
+    planned_column,
+    schedule_column,
+    status_column,
+)
+from miedx_xl.plan.model import ACTOR_HEADINGS, Plan, planned_text, records
 from miedx_xl.xlsx.book import (
     BOX,
     CENTERED_HEAD,
@@ -180,13 +204,14 @@ def _page_setup(ws: Worksheet, title: str, header_row: int = TABLE_HEADER_ROW) -
 def write_master(result: Consolidation, out: Path) -> Path:
     """Write the master workbook of `result` to `out` (an earlier file is kept as a backup)."""
     with Book(out) as book:
-        sheets = [_Sheet(book, name) for name in MASTER_SHEETS]
-        _write_summary(sheets[0], result)
-        _write_progress(sheets[1], result)
-        _write_indicators(sheets[2], result)
-        _write_submissions(sheets[3], result)
-        _write_findings(sheets[4], result)
-        _write_data(sheets[5], result)
+        sheets = {name: _Sheet(book, name) for name in MASTER_SHEETS}
+        _write_summary(sheets[SUMMARY_SHEET], result)
+        _write_progress(sheets[PROGRESS_SHEET], result)
+        _write_year_over_year(sheets[YEAR_OVER_YEAR_SHEET], result)
+        _write_indicators(sheets[INDICATOR_SHEET], result)
+        _write_submissions(sheets[SUBMISSION_SHEET], result)
+        _write_findings(sheets[FINDING_SHEET], result)
+        _write_data(sheets[DATA_SHEET], result)
         book.properties(
             f"{result.plan.name} {result.fy.label_ja()} 取りまとめ表", _run_time(result.run_at)
         )
@@ -266,7 +291,10 @@ class _Column:
     centered: bool = False
 
 
-def _progress_columns(plan: Plan, fy: FiscalYear) -> list[_Column]:
+def _progress_columns(
+    plan: Plan, fy: FiscalYear, marked: bool = False, replanned: bool = False
+) -> list[_Column]:
+    """The progress table's columns; `marked` adds 区分, `replanned` 変更前の予定（fy）."""
     m = plan.measures
     inferred = "schedule_inferred" in m and bool(m["schedule_inferred"].fillna(False).any())
     mark = f"\n{INFERRED_MARK}" if inferred else ""
@@ -279,14 +307,29 @@ def _progress_columns(plan: Plan, fy: FiscalYear) -> list[_Column]:
         _Column("policy", "基本方針", 8, True),
         _Column("title", "取組内容", 28),
         _Column("division", "担当課", 13),
+        *([_Column(_MARK_KEY, MARK_LABEL, 9, True)] if marked else []),
         *[
             _Column(schedule_column(y), f"{SCHEDULE_LABEL}\n{y}{mark}", 7.5, True)
             for y in plan.fiscal_years
         ],
+        *([_Column(planned_column(fy), f"{PLANNED_LABEL}（{fy}）", 14)] if replanned else []),
         *[_Column(status_column(y), f"取組状況（{y}）", 50) for y in plan.status_years()],
         *[_Column(assessment_column(y), f"自己評価（{y}）", 9, True) for y in assessed],
         *[_Column(issues_column(y), f"課題・今後の方向性（{y}）", 30) for y in issues],
     ]
+
+
+_MARK_KEY = "mark"
+"""Key of the 区分 column (新規・終了・移動 marks, `figures.measure_marks`)."""
+
+
+def _replanned(row: Mapping[Any, Any], fy: FiscalYear, original: Mapping[Any, Any] | None) -> str:
+    """The schedule of `fy` and later before this year's report when the report changed it
+    ('' when unchanged or unknown), for the 変更前の予定 column."""
+    planned = _cell_of(row, planned_column(fy), original)
+    later = [y for y in sorted(_years_of(row.keys(), "schedule")) if y >= fy]
+    now = planned_text({y: _cell_of(row, schedule_column(y), original) for y in later})
+    return planned if planned and planned != now else ""
 
 
 def _years_of(columns: Iterable[str], kind: str) -> set[FiscalYear]:
@@ -325,14 +368,16 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
     plan, fy = result.plan, result.fy
     table = sh.cells
     st = _ProgressStyles(sh.book)
-    columns = _progress_columns(plan, fy)
+    marks = measure_marks(plan, fy)
+    originals = {int(r["no"]): r for r in records(plan.own_measures())}
+    replanned = any(_replanned(r, fy, None) for r in originals.values())
+    columns = _progress_columns(plan, fy, marked=bool(marks), replanned=replanned)
     last = len(columns)
     sh.widths([c.width for c in columns])
     sh.title(f"{plan.name}　進捗管理表（{fy.label_ja()}）")
     sh.header(TABLE_HEADER_ROW, [c.label for c in columns])
     row_styles = [st.center if c.centered else sh.body for c in columns]
     measures = plan.measures.sort_values("order")
-    originals = {int(r["no"]): r for r in records(plan.own_measures())}
     rows = records(measures)
     names = {key: plan.division_name(key, fy) for key in plan.divisions()}
     row = TABLE_HEADER_ROW
@@ -378,6 +423,11 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
                     values.append(m["title"] + (RELISTED_MARK if relisted or reference else ""))
                 elif col.key == "division":
                     values.append(names.get(m["division"]) or m["division"])
+                elif col.key == _MARK_KEY:
+                    own = not relisted and not reference
+                    values.append(marks.get(int(m["no"]), "") if own else "")
+                elif col.key == planned_column(fy):
+                    values.append(_replanned(m, fy, original))
                 else:
                     values.append(_cell_of(m, col.key, original))
             table.set_row(row, values, row_styles)
@@ -388,6 +438,84 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
             f"※スケジュール欄の{INFERRED_MARK}：報告書には段階の語だけが記載され年度の区切りが"
             "失われているため、語の順に年度へ割り当て、最後の語を計画の最終年度まで延ばしています。",
         )
+    sh.page(plan.name)
+
+
+# ------------------------------------------------------------------------------ 前年度比較
+
+NEW_TEXT_FILL = fill("FFF2CC")
+"""The 新たに加わった記述 column: a light yellow."""
+CHANGED_FILL = fill("FCE4D6")
+"""A schedule or 自己評価 word that differs from the previous year's: a light orange."""
+_YOY_WIDTHS = (5, 22, 14, 9, 6.5, 6.5, 13, 13, 7, 7, 32, 32, 28, 24, 6, 9, 9, 8, 7.5)
+"""Column widths of the 前年度比較 sheet (`figures.year_over_year_header`)."""
+_YOY_CENTERED = {1, 4, 5, 6, 9, 10, 15}
+"""Its 1-based columns written centred (NO, 区分, phase words, 自己評価, 単位)."""
+_YOY_NUMBERS = range(16, 20)
+_YOY_NEW_COL = 13
+_YOY_SCHEDULE_COLS = (7, 8)
+_YOY_ASSESSMENT_COLS = (9, 10)
+
+
+def _write_year_over_year(sh: _Sheet, result: Consolidation) -> None:
+    """前年度比較: per measure what changed between the previous year and this one."""
+    plan, fy = result.plan, result.fy
+    prev = FiscalYear(fy.reiwa - 1) if fy.reiwa > 1 else fy
+    header = year_over_year_header(fy)
+    sh.widths(_YOY_WIDTHS)
+    sh.title(f"{plan.name}　前年度比較（{prev}→{fy}）")
+    sh.header(TABLE_HEADER_ROW, header)
+    row = TABLE_HEADER_ROW
+    if prev == fy or prev not in plan.status_years():
+        sh.note(
+            row + 1,
+            f"※前年度（{prev}）の取組状況が計画データにないため、前年度との比較はありません"
+            "（2年目の取りまとめから表示されます）。",
+        )
+        sh.page(plan.name)
+        return
+    center = sh.book.style("center", TEXT_FONT, CENTER, BOX)
+    new_text = sh.filled(NEW_TEXT_FILL)
+    changed = sh.filled(CHANGED_FILL)
+    changed_center = sh.book.style(
+        f"center:{CHANGED_FILL['bg_color']}", TEXT_FONT, CENTER, BOX, CHANGED_FILL
+    )
+    base = [center if c in _YOY_CENTERED else sh.body for c in range(1, len(header) + 1)]
+    measures = year_over_year(plan, fy)
+    cells = year_over_year_cells(measures)
+    at = 0
+    for m in measures:
+        # A first 自己評価 (none the year before) is no change: only a different word is.
+        before, now = m.assessment_previous, m.assessment_current
+        assessed = bool(before and now and before != now)
+        for n in range(max(1, len(m.indicators))):
+            values = cells[at]
+            at += 1
+            row += 1
+            styles = list(base)
+            for c in _YOY_NUMBERS:
+                value = values[c - 1]
+                if value is not None:
+                    fmt = "0.0" if c == _YOY_NUMBERS[-1] else _number_format(float(value), False)
+                    styles[c - 1] = sh.number(fmt)
+            styles[_YOY_NEW_COL - 1] = new_text
+            if n == 0 and m.schedule_changed:
+                for c in _YOY_SCHEDULE_COLS:
+                    styles[c - 1] = changed
+            if n == 0 and assessed:
+                for c in _YOY_ASSESSMENT_COLS:
+                    styles[c - 1] = changed_center
+            sh.cells.set_row(row, values, styles)
+    if not measures:
+        row += 1
+        sh.note(row, "※比較する取組がありません。")
+    row += 2
+    sh.note(
+        row,
+        "※黄色の欄：今年度の取組状況のうち前年度にない記述。橙色の欄：予定または自己評価が"
+        "前年度から変わった取組。指標は前年度・今年度それぞれの最後の値を比べています"
+        "（差＝今年度－前年度、増減率＝差÷前年度×100）。",
+    )
     sh.page(plan.name)
 
 
@@ -491,7 +619,61 @@ def _write_indicators(sh: _Sheet, result: Consolidation) -> None:
     for top, chart in zip(tops, charts, strict=True):
         # Moved, not sized, with the cells (as a chart anchored at one cell).
         sh.ws.insert_chart(top - 1, chart_col - 1, chart, {"object_position": 2})
+    _write_trends(sh, result, tops[-1] + BAND_ROWS, chart_col, first_figure=len(charts) + 1)
     sh.page(plan.name)
+
+
+# ------------------------------------------------------------------------ 指標: trend charts
+
+_CARD_IDS = frozenset({CARD_MIE, CARD_NATIONAL})
+"""The マイナンバーカード trend is 図3 already (its periods down, both rates)."""
+_TREND_IDS = {title: frozenset(i for _, i in members) for title, _, members in TREND_CHARTS}
+"""Trend title -> the indicator ids of its series."""
+
+
+def _trend_label(period: str) -> str:
+    """A trend table's category: R3年度 for a fiscal year, 2022年3月1日 for a date."""
+    return period_label(period) if period.upper().startswith("R") else _date_label(period)
+
+
+def _write_trends(
+    sh: _Sheet, result: Consolidation, top: int, chart_col: int, first_figure: int
+) -> None:
+    """One band per `figures.trends` item (but 図3's): a table of its periods down with one
+    column per series, and a native chart over it, so the chart grows with the years."""
+    figure = first_figure
+    bands = 0
+    for trend in trends(result.plan):
+        if _TREND_IDS.get(trend.title, frozenset()) <= _CARD_IDS:
+            continue
+        if bands % 2 == 0:
+            sh.breaks.append(top - 2)  # two bands a page, as above
+        bands += 1
+        title = f"図{figure}　{trend.title}の推移"
+        _block_title(
+            sh,
+            top,
+            f"{trend.title}の推移（{trend.unit}）",
+            "出典：指標シートの各年度・各時点の値（年度が進むと行が増え、図の範囲も広がります）",
+        )
+        header = top + 2
+        sh.header(header, ["年度・時点", *[name for name, _ in trend.series]])
+        for i, period in enumerate(trend.periods):
+            _value_row(sh, header + 1 + i, _trend_label(period), [v[i] for _, v in trend.series])
+        rows = len(trend.periods)
+        if rows:
+            block = Block(sh.name, header, header + 1, header + rows, 1, 2, 1 + len(trend.series))
+            axis = _axis_format(sh, block)
+            chart = (
+                bar_chart(sh.book.wb, block, title, trend.unit, num_format=axis)
+                if len(trend.series) > 1
+                else line_chart(sh.book.wb, block, title, trend.unit, num_format=axis)
+            )
+            sh.ws.insert_chart(top - 1, chart_col - 1, chart, {"object_position": 2})
+            figure += 1
+        else:
+            sh.note(header + 1, "値がありません。")
+        top += max(BAND_ROWS, rows + 5)
 
 
 def _axis_format(sh: _Sheet, block: Block) -> str:
@@ -617,8 +799,10 @@ def _card_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Block
 
 
 def assessment_counts(result: Consolidation) -> tuple[list[str], list[tuple[int, list[int]]]]:
-    """Measures per area by self-assessment of the year (blank counts as 未記入)."""
-    plan, fy = result.plan, result.fy
+    """Measures per area by self-assessment of the year (blank counts as 未記入), of the
+    measures that run in the year."""
+    fy = result.fy
+    plan = result.plan.in_year(fy)
     col = assessment_column(fy)
     originals = {int(r["no"]): r for r in records(plan.own_measures())}
     words: list[str] = []
@@ -648,7 +832,8 @@ def _assessment_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int,
         sh,
         row,
         f"自己評価別の取組数（{result.fy}、個別取組別）",
-        f"NO 1～{int(result.plan.numbered()['no'].max())} を数えています"
+        f"NO 1～{int(result.plan.numbered()['no'].max())} のうち{result.fy}に実施中の取組を"
+        "数えています"
         "（再掲の取組は再掲元の自己評価、（参考）の行は数えません）。",
     )
     header = row + 2
