@@ -224,6 +224,7 @@ def year_over_year(plan: Plan, fy: FiscalYear) -> list[Row]:
     prev = FiscalYear(fy.reiwa - 1) if fy.reiwa > 1 else fy
     later = [y for y in plan.fiscal_years if y >= fy]
     indicators = indicator_changes(plan, fy)
+    names = {key: plan.division_name(key, fy) for key in set(plan.measures["division"])}
     rows = []
     for m in records(plan.own_measures().sort_values("order")):
         added = fiscal_year_or_none(m.get("added_in"))
@@ -244,7 +245,7 @@ def year_over_year(plan: Plan, fy: FiscalYear) -> list[Row]:
                 no=int(m["no"]),
                 area=int(m["area"]),
                 title=str(m["title"]),
-                division=plan.division_name(str(m["division"]), fy),
+                division=names.get(m["division"]) or plan.division_name(str(m["division"]), fy),
                 mark=measure_mark(m, fy),
                 phase_previous=text(schedule_column(prev)),
                 phase_current=text(schedule_column(fy)),

@@ -918,8 +918,10 @@ def _write_data(sh: _Sheet, result: Consolidation) -> None:
     records = progress_records(result.plan, result.fy)
     header = list(records[0]) if records else ["NO"]
     sh.header(1, header)
+    # One line a cell: a table for machines, so no wrapping and no row sizing (a person
+    # reads the 進捗管理表).
+    plain = [sh.book.style("data", TEXT_FONT)] * len(header)
     for row, rec in enumerate(records, start=2):
-        sh.row(row, list(rec.values()))
+        sh.cells.set_row(row, list(rec.values()), plain)
     sh.widths([min(max(len(h) * 1.8, 8), 40) for h in header])
-    sh.cells.fit_rows(1, sh.cells.max_row)
     _page_setup(sh.ws, result.plan.name, header_row=1)

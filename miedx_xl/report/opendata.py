@@ -54,6 +54,13 @@ def progress_records(plan: Plan, fy: FiscalYear) -> list[dict[str, Any]]:
     """The progress table (進捗管理表) of `fy` as flat records, one per table row."""
     titles = {int(a["no"]): str(a["title"]) for a in records(plan.areas)}
     originals = {int(r["no"]): r for r in records(plan.own_measures())}
+    # Per-year labels and columns once, not once per measure.
+    schedules = [(f"予定 {_year_label(y)}", schedule_column(y)) for y in plan.fiscal_years]
+    statuses = [
+        (f"取組状況 {_year_label(y)}", status_column(y)) for y in plan.status_years() if y <= fy
+    ]
+    assessment = (f"自己評価 {_year_label(fy)}", assessment_column(fy))
+    names = {key: plan.division_name(key, fy) for key in set(plan.measures["division"])}
     out = []
     for m in records(plan.measures.sort_values("order")):
         relisted = int(m["relisted_of"])
@@ -76,13 +83,9 @@ def progress_records(plan: Plan, fy: FiscalYear) -> list[dict[str, Any]]:
         for p in POLICIES:
             rec[f"基本方針{p}（該当は1）"] = 1 if p in tuple(m["policy"]) else 0
         rec["取組内容"] = str(m["title"])
-        rec["担当課"] = plan.division_name(str(m["division"]), fy)
-        for y in plan.fiscal_years:
-            rec[f"予定 {_year_label(y)}"] = value(schedule_column(y))
-        for y in plan.status_years():
-            if y <= fy:
-                rec[f"取組状況 {_year_label(y)}"] = value(status_column(y))
-        rec[f"自己評価 {_year_label(fy)}"] = value(assessment_column(fy))
+        rec["担当課"] = names.get(m["division"]) or plan.division_name(str(m["division"]), fy)
+        for label, column in (*schedules, *statuses, assessment):
+            rec[label] = value(column)
         out.append(rec)
     return out
 
