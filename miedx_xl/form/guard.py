@@ -22,8 +22,9 @@ MAX_FORM_CELLS = 500_000
 """Cells a form sheet may hold (also bounds sheets whose cells carry no reference)."""
 SCAN_BLOCK = 1 << 20
 
-_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
-_CELL_START = re.compile(rb"<c[\s>/]")
+_CELL_REF = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"')
+"""A cell's reference: of a worksheet's elements only cells have an `r` of letters and
+digits (rows have digits only; merges, selections and links use `ref`/`sqref`)."""
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
@@ -98,23 +99,22 @@ def extent(zf: zipfile.ZipFile, part: str) -> Extent:
     with zf.open(part) as fh:
         while True:
             block = fh.read(SCAN_BLOCK)
-            if not block:
-                break
             data = tail + block
             # Tags hold no "<": everything before the last one is whole tags, and the
             # rest (maybe a tag cut at the block's end) goes on with the next block.
-            cut = data.rfind(b"<")
+            cut = data.rfind(b"<") if block else len(data)
             if cut < 0:
                 cut = len(data)
-            for m in _CELL_REF.finditer(data, 0, cut):
-                rows = max(rows, int(m[2]))
-                columns = max(columns, _column_number(m[1]))
-            cells += sum(1 for _ in _CELL_START.finditer(data, 0, cut))
+            head = data[:cut]
+            refs = _CELL_REF.findall(head)
+            if refs:
+                rows = max(rows, max(map(int, (digits for _, digits in refs))))
+                letters = {letters for letters, _ in refs}
+                columns = max(columns, max(map(_column_number, letters)))
+            cells += head.count(b"<c ") + head.count(b"<c>") + head.count(b"<c/>")
             tail = data[cut:]
-    for m in _CELL_REF.finditer(tail):
-        rows = max(rows, int(m[2]))
-        columns = max(columns, _column_number(m[1]))
-    cells += sum(1 for _ in _CELL_START.finditer(tail))
+            if not block:
+                break
     return Extent(rows, columns, cells)
 
 
