@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from miedx_xl.errors import UsageError
+from miedx_xl.errors import MiedxError, UsageError
 from miedx_xl.files import locked, remove_stale_temporaries
 from miedx_xl.form.source import MAX_BYTES
 
@@ -79,7 +79,7 @@ def _mark_reason(exc: BaseException) -> str:
         return "ファイルの中に、安全のため読まない XML の宣言（DOCTYPE など）があるため"
     if name == "IllegalCharacterError":
         return "書き込めない制御文字が含まれているため"
-    if "MiedxError" in [c.__name__ for c in type(exc).__mro__]:
+    if isinstance(exc, MiedxError):
         return str(exc)
     return f"このファイルを編集できないため（{name}）"
 

@@ -19,6 +19,7 @@ from miedx_xl.consolidation import Consolidation, Submission
 from miedx_xl.errors import MasterError
 from miedx_xl.findings import Report, finding
 from miedx_xl.form.write import make_forms
+from miedx_xl.master.figures import percent_reduction
 from miedx_xl.master.layout import (
     DATA_SHEET,
     FINDING_SHEET,
@@ -29,7 +30,7 @@ from miedx_xl.master.layout import (
     SUMMARY_SHEET,
 )
 from miedx_xl.master.read import read_master_plan
-from miedx_xl.master.write import percent_reduction, write_master
+from miedx_xl.master.write import write_master
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan.model import Plan, load_plan
 from miedx_xl.report import write_report

@@ -35,6 +35,19 @@ ENDED_MARK = "終了"
 MOVED_MARK = "移動"
 
 
+def percent_reduction(before: float, after: float, digits: int) -> float:
+    """(before − after) / before in percent, rounded half up to `digits` decimals."""
+    exact = (Decimal(str(before)) - Decimal(str(after))) / Decimal(str(before)) * 100
+    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def indicator_value(plan: Plan, ind_id: str, period: str) -> float | None:
+    """The value of one indicator in one period (None when the plan holds none)."""
+    ind = plan.indicators
+    hit = ind[(ind["id"] == ind_id) & (ind["period"].astype(str) == period)]
+    return float(hit["value"].to_numpy(dtype=float)[0]) if len(hit) else None
+
+
 def measure_mark(row: dict[str, Any], fy: FiscalYear) -> str:
     """A measure's mark in the master of `fy`: 新規（R4）in its first year, 終了（R4）from its
     last year on, 移動（(5)→(2)、R4）in the year it moved; '' otherwise."""

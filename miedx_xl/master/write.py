@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,9 @@ from miedx_xl.form.layout import ASSESSMENTS
 from miedx_xl.form.mark import SEVERITY_JA
 from miedx_xl.master.figures import (
     TREND_CHARTS,
+    indicator_value,
     measure_marks,
+    percent_reduction,
     trends,
     year_over_year,
     year_over_year_cells,
@@ -125,12 +127,6 @@ MIDDLE = {"valign": "vcenter"}
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def percent_reduction(before: float, after: float, digits: int) -> float:
-    """(before − after) / before in percent, rounded half up to `digits` decimals."""
-    exact = (Decimal(str(before)) - Decimal(str(after))) / Decimal(str(before)) * 100
-    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 class _Sheet:
@@ -682,12 +678,6 @@ def _axis_format(sh: _Sheet, block: Block) -> str:
     return str(getattr(fmt, "num_format", None) or "General")
 
 
-def _indicator_value(plan: Plan, ind_id: str, period: str) -> float | None:
-    ind = plan.indicators
-    hit = ind[(ind["id"] == ind_id) & (ind["period"].astype(str) == period)]
-    return float(hit["value"].to_numpy(dtype=float)[0]) if len(hit) else None
-
-
 def _block_title(sh: _Sheet, row: int, text: str, note: str = "") -> None:
     sh.cells.set(row, 1, text, sh.bold)
     if note:
@@ -714,8 +704,8 @@ def _rpa_totals(result: Consolidation) -> tuple[float | None, float | None, str]
                 float(after[both].sum()),
                 f"{int(both.sum())}業務の合計（{fy}の提出から集計）",
             )
-    before_v = _indicator_value(result.plan, RPA_BEFORE, fy)
-    after_v = _indicator_value(result.plan, RPA_AFTER, fy)
+    before_v = indicator_value(result.plan, RPA_BEFORE, fy)
+    after_v = indicator_value(result.plan, RPA_AFTER, fy)
     return before_v, after_v, f"指標「{RPA_BEFORE}」「{RPA_AFTER}」の{fy}の値"
 
 
@@ -741,8 +731,8 @@ def _rpa_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Block]
 def _copies_block(sh: _Sheet, row: int, result: Consolidation) -> tuple[int, Block]:
     fy = result.fy
     prev = FiscalYear(fy.reiwa - 1) if fy.reiwa > 1 else fy
-    before = _indicator_value(result.plan, COPIES, str(prev))
-    after = _indicator_value(result.plan, COPIES, str(fy))
+    before = indicator_value(result.plan, COPIES, str(prev))
+    after = indicator_value(result.plan, COPIES, str(fy))
     names = result.plan.indicators.loc[result.plan.indicators["id"] == COPIES, "name"]
     name = str(names.iloc[0]) if len(names) else COPIES
     gap = "" if before is not None and after is not None else MISSING_NOTE

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from miedx_xl.master.figures import indicator_value, percent_reduction
 from miedx_xl.master.layout import (
     CARD_MIE,
     CARD_NATIONAL,
@@ -14,7 +15,6 @@ from miedx_xl.master.layout import (
     period_key,
     period_label,
 )
-from miedx_xl.master.write import percent_reduction
 from miedx_xl.normalize import FiscalYear
 from miedx_xl.plan.model import Plan, records
 
@@ -65,13 +65,6 @@ class Reduction:
     def percent(self) -> float:
         """(before − after) / before in percent, rounded half up to `digits` decimals."""
         return percent_reduction(self.before, self.after, self.digits)
-
-
-def indicator_value(plan: Plan, ind_id: str, period: str) -> float | None:
-    """The value of one indicator in one period (None when the plan holds none)."""
-    ind = plan.indicators
-    hit = ind[(ind["id"] == ind_id) & (ind["period"].astype(str) == period)]
-    return float(hit["value"].to_numpy(dtype=float)[0]) if len(hit) else None
 
 
 def indicator_name(plan: Plan, ind_id: str) -> str:
