@@ -301,10 +301,20 @@ def _merge(
             measures[col] = ""
     # The schedule as it stood before this year's forms, for 前年度比較.
     later = [y for y in plan.fiscal_years if y >= fy]
-    measures[planned_column(fy)] = [
-        planned_text({y: str(rec.get(schedule_column(y)) or "") for y in later})
-        for rec in (dict(zip(measures.columns, r, strict=True)) for r in measures.itertuples(False))
+    words = [
+        measures[schedule_column(y)].tolist()
+        if schedule_column(y) in measures.columns
+        else [None] * len(measures)
+        for y in later
     ]
+    measures[planned_column(fy)] = (
+        [
+            planned_text({y: str(w or "") for y, w in zip(later, row, strict=True)})
+            for row in zip(*words, strict=True)
+        ]
+        if later
+        else [planned_text({})] * len(measures)
+    )
     base = (measures["relisted_of"] == 0) & ~measures["reference"]
     nos = measures.loc[base, "no"].tolist()
     position = dict(zip(nos, measures.index[base].tolist(), strict=True))
@@ -312,6 +322,7 @@ def _merge(
     current = {
         col: dict(zip(measures.index, measures[col].tolist(), strict=True)) for col in columns
     }
+    schedule_columns = {col for col in columns if is_schedule_column(col)}
     updates: dict[str, dict[int, Any]] = {col: {} for col in columns}
     changed_schedule: set[int] = set()
     values: list[dict[str, Any]] = []
@@ -338,7 +349,7 @@ def _merge(
                     if value is None:
                         continue
                     updates[col][idx] = value
-                    if is_schedule_column(col) and current[col][idx] != value:
+                    if col in schedule_columns and current[col][idx] != value:
                         changed_schedule.add(idx)  # the division's own word, no longer inferred
                     if isinstance(value, str) and is_formula_like(value):
                         letter = letters.get(col, "")
@@ -575,10 +586,8 @@ PLAN_FRAMES = ("areas", "overviews", "measures", "indicators", "rpa_tasks")
 def _frame_json(frame: pd.DataFrame) -> dict[str, Any]:
     """A table as JSON: its columns, their dtypes, which hold tuples, and the rows."""
     tuples = [str(c) for c in frame.columns if any(isinstance(v, tuple) for v in frame[c].tolist())]
-    rows = [
-        [_json_value(v) for v in values]
-        for values in zip(*(frame[c].tolist() for c in frame.columns), strict=True)
-    ]
+    # Tuples (json writes a tuple as a list) of each row's values; pd.NA by `_json_default`.
+    rows = list(zip(*(frame[c].tolist() for c in frame.columns), strict=True))
     return {
         "columns": [str(c) for c in frame.columns],
         "dtypes": [str(frame[c].dtype) for c in frame.columns],
@@ -587,14 +596,13 @@ def _frame_json(frame: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def _json_value(value: Any) -> Any:
-    # NaN stays NaN (Python's json writes and reads it): an object column may hold both
-    # None and NaN, and the tables must come back equal.
-    if isinstance(value, tuple):
-        return list(value)
+def _json_default(value: Any) -> Any:
+    """pd.NA as null (json calls this only for what it cannot write itself). NaN stays NaN
+    (Python's json writes and reads it): an object column may hold both None and NaN, and
+    the tables must come back equal."""
     if value is pd.NA:
         return None
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def snapshot(result: Consolidation) -> bytes:
@@ -624,4 +632,6 @@ def snapshot(result: Consolidation) -> bytes:
         "submissions": [asdict(s) for s in result.submissions],
         "findings": [f.as_dict() for f in result.report],
     }
-    return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, default=_json_default).encode(
+        "utf-8"
+    )

@@ -29,6 +29,7 @@ from miedx_xl.xlsx.book import (
     Book,
     BookError,
     Sheet,
+    _Worksheet,
     excel_length,
     fill,
     text_height,
@@ -434,3 +435,49 @@ def test_form_help_and_protection_as_before(form: Path) -> None:
     assert wb.properties.title == "R4 取組状況調査票 デジタル改革推進課"
     guide = {str(m) for m in wb["記入要領"].merged_cells.ranges}
     assert guide == {f"A{r}:D{r}" for r in range(1, 13)}
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def _richer_book(path: Path) -> None:
+    """Every kind of cell: strings, numbers, blanks with formats, and cells without one
+    (numbers, booleans) under a column format, rows with a height and no cell, a comment."""
+    book, sheet = book_with(path)
+    money = book.style("money", {"num_format": '"約"#,##0.0'})
+    wrap = book.style("wrap", {"text_wrap": True, "valign": "top"})
+    sheet.ws.set_column(5, 5, 12, money)
+    for r in range(1, 40):
+        sheet.set_row(
+            r, [f"行{r}", r * 1.25, None, -(10**r), 1e-7 * r], [wrap, money, wrap, None, money]
+        )
+        if r % 3 == 0:
+            sheet.set(r, 6, r % 2 == 0)
+    sheet.set(41, 30, "遠い列", wrap)
+    sheet.heights[50] = 30
+    sheet.ws.write_comment(44, 2, "メモ")
+    sheet.ws.write_formula(45, 0, "=1+1", wrap, 2)
+    book.properties("t", datetime(2023, 4, 1))
+    book.save()
+
+
+def test_fast_rows_write_xlsxwriters_own_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, slow = tmp_path / "fast", tmp_path / "slow"
+    fast.mkdir(), slow.mkdir()
+    _richer_book(fast / "b.xlsx")
+    monkeypatch.setattr(_Worksheet, "fast_rows", False)
+    _richer_book(slow / "b.xlsx")
+    a, b = _parts(fast / "b.xlsx"), _parts(slow / "b.xlsx")
+    assert a.keys() == b.keys() and "xl/worksheets/sheet1.xml" in a
+    assert a == b
+    xml = a["xl/worksheets/sheet1.xml"]
+    # A string, a number and a blank of the fast path; a boolean under a column format and a
+    # formula written by XlsxWriter's _write_cell; a row with a height and no cell.
+    assert b'<c r="A39" s="2" t="s"><v>38</v></c><c r="B39" s="1"><v>48.75</v></c>' in xml
+    assert b'<c r="C39" s="2"/>' in xml and b'<c r="F39" s="1" t="b"><v>0</v></c>' in xml
+    assert b'<c r="A46" s="2"><f>1+1</f><v>2</v></c>' in xml
+    assert b'<row r="50" ht="30" customHeight="1"/>' in xml

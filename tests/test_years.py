@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -46,6 +47,7 @@ from miedx_xl.plan.examples import (
 )
 from miedx_xl.plan.model import Plan
 from miedx_xl.rebuild import rebuild, restore
+from miedx_xl.xlsx.book import _Worksheet
 from tests.conftest import FIXED_TIME
 
 R3, R4, R5 = FiscalYear(3), FiscalYear(4), FiscalYear(5)
@@ -553,3 +555,19 @@ def test_rename_warning_in_the_masters_findings_sheet(years: Years) -> None:
     assert not [
         r for r in _sheet(years.r5_master, "チェック結果")[2:] if r[1] == "division-renamed"
     ]
+
+
+def test_fast_rows_write_the_r5_master_as_xlsxwriter_does(
+    years: Years, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every part of a master with all its sheets filled (前年度比較 too) is the same bytes
+    whether `_Worksheet._write_rows` or XlsxWriter's own writes the rows."""
+    fast = write_master(years.r5, tmp_path / "fast.xlsx")
+    monkeypatch.setattr(_Worksheet, "fast_rows", False)
+    slow = write_master(years.r5, tmp_path / "slow.xlsx")
+    with zipfile.ZipFile(fast) as a, zipfile.ZipFile(slow) as b:
+        assert a.namelist() == b.namelist()
+        sheets = [n for n in a.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert len(sheets) == 7
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), name

@@ -319,13 +319,25 @@ _MARK_KEY = "mark"
 """Key of the 区分 column (新規・終了・移動 marks, `figures.measure_marks`)."""
 
 
-def _replanned(row: Mapping[Any, Any], fy: FiscalYear, original: Mapping[Any, Any] | None) -> str:
-    """The schedule of `fy` and later before this year's report when the report changed it
-    ('' when unchanged or unknown), for the 変更前の予定 column."""
+def _replanned(
+    row: Mapping[Any, Any],
+    fy: FiscalYear,
+    later: Sequence[FiscalYear],
+    original: Mapping[Any, Any] | None,
+) -> str:
+    """The schedule of `fy` and later (`later`: the plan's schedule years from `fy` on) before
+    this year's report when the report changed it ('' when unchanged or unknown), for the
+    変更前の予定 column."""
     planned = _cell_of(row, planned_column(fy), original)
-    later = [y for y in sorted(_years_of(row.keys(), "schedule")) if y >= fy]
+    if not planned:
+        return ""
     now = planned_text({y: _cell_of(row, schedule_column(y), original) for y in later})
-    return planned if planned and planned != now else ""
+    return planned if planned != now else ""
+
+
+def _later_schedule_years(columns: Iterable[str], fy: FiscalYear) -> list[FiscalYear]:
+    """The schedule years of the measures table from `fy` on, oldest first."""
+    return [y for y in sorted(_years_of(columns, "schedule")) if y >= fy]
 
 
 def _years_of(columns: Iterable[str], kind: str) -> set[FiscalYear]:
@@ -366,7 +378,8 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
     st = _ProgressStyles(sh.book)
     marks = measure_marks(plan, fy)
     originals = {int(r["no"]): r for r in records(plan.own_measures())}
-    replanned = any(_replanned(r, fy, None) for r in originals.values())
+    later = _later_schedule_years(plan.measures.columns, fy)
+    replanned = any(_replanned(r, fy, later, None) for r in originals.values())
     columns = _progress_columns(plan, fy, marked=bool(marks), replanned=replanned)
     last = len(columns)
     sh.widths([c.width for c in columns])
@@ -423,7 +436,7 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
                     own = not relisted and not reference
                     values.append(marks.get(int(m["no"]), "") if own else "")
                 elif col.key == planned_column(fy):
-                    values.append(_replanned(m, fy, original))
+                    values.append(_replanned(m, fy, later, original))
                 else:
                     values.append(_cell_of(m, col.key, original))
             table.set_row(row, values, row_styles)
