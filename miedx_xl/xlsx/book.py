@@ -408,10 +408,10 @@ class Sheet:
                 if value.__class__ is not str:
                     continue
                 key = id(fmt)
-                by_span = fits.get(key, False)
-                if by_span is False:
-                    by_span = fits[key] = {} if book.wraps(fmt) else None
+                if key not in fits:
+                    fits[key] = {} if book.wraps(fmt) else None
                     sizes[key] = book.size(fmt)
+                by_span = fits[key]
                 if by_span is None:
                     continue
                 span = spans.get((r, col), (col, col)) if merged else (col, col)
