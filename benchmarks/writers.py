@@ -1,18 +1,21 @@
 """write_master alone: the XlsxWriter writer against the Grid writer it replaced.
 
-For each N, the cached synthetic forms (`benchmarks/synthetic.py`) are consolidated once (by
-this tree's library, in a child process) and the result pickled beside the cache. Then
-`write_master` of that same result is timed `--repeat` times with each writer, one run per
-fresh process (so its peak memory is its own), the two writers' runs interleaved (so a
-change of load on the machine falls on both):
+For each N, the cached synthetic forms (`benchmarks/synthetic.py`, made by this tree) are
+consolidated in each child process by that child's own library (not timed; both trees read
+the same forms into the same 7,275 rows and 7 findings at N = 330), then `write_master` of
+that result is timed, one run per fresh process (so its peak memory is its own), the
+writers' runs interleaved (so a change of load on the machine falls on all):
 
-- new: this tree's library (XlsxWriter, `miedx_xl/xlsx/book.py`);
-- grid: the library at commit 7b6c5e9 (openpyxl + `grid.Grid`), checked out into a
-  throw-away `git worktree` under /tmp and put first on the child's PYTHONPATH.
+- new: this tree's library (XlsxWriter, `miedx_xl/xlsx/book.py`), its master of seven sheets;
+- new, five sheets: the same, with the 前年度比較 and データ sheets (issues 13 and 14,
+  which the Grid writer's master did not have) left empty: the same content as the Grid's;
+- grid: the library at commit 7b6c5e9 (openpyxl + `grid.Grid`, five sheets), checked out
+  into a throw-away `git worktree` under /tmp and put first on the child's path.
 
+Each tree builds its synthetic plan with its own `synthetic.build(N)` (the same seed).
 Prints a Markdown table: N, writer, seconds (median and each run), peak memory of the
-process (MB, the largest of the runs), its memory before writing (the imports and the loaded
-result), the file's size and the 1-minute load average during the runs.
+process (MB, the largest of the runs), its memory before writing (the imports and the
+consolidated result), the file's size and the 1-minute load average during the runs.
 
     python benchmarks/writers.py [--sizes 330 3300] [--repeat 3]
 """
@@ -22,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pickle
 import resource
 import shutil
 import statistics
@@ -37,56 +39,55 @@ HERE = Path(__file__).resolve().parent
 TREE = HERE.parent
 OLD_COMMIT = "7b6c5e9"
 OLD_TREE = Path(tempfile.gettempdir()) / f"miedx-writers-{OLD_COMMIT}"
+FIVE = "five"
+"""The child's variant that leaves the two sheets the Grid's master did not have empty."""
 
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def consolidated(n: int) -> Path:
-    """The pickled consolidation of the N cached forms (made once, by this tree)."""
+def forms_folder(n: int) -> Path:
+    """The cached forms of N divisions (generated once, by this tree)."""
     sys.path.insert(0, str(HERE))
     import synthetic
 
     folder, _ = synthetic.forms(n)
-    target = synthetic.cache_dir(n) / "consolidation.pickle"
-    if not target.exists():
-        from miedx_xl.consolidation import consolidate
-
-        with tempfile.TemporaryDirectory(prefix="miedx-writers-") as tmp:
-            result = consolidate(
-                folder, synthetic.FY, synthetic.cached_plan(n), archive=Path(tmp) / "archive"
-            )
-        with target.open("wb") as fh:
-            pickle.dump(result, fh)
-    return target
+    return folder
 
 
-def child(pickled: Path, repeat: int) -> None:
-    """Time write_master of the pickled result `repeat` times; print one JSON line."""
+def child(tree: Path, folder: Path, n: int, variant: str) -> None:
+    """Consolidate the forms with `tree`'s library, time write_master; print one JSON line."""
+    sys.path.insert(0, str(tree / "benchmarks"))
+    import synthetic
+
     import miedx_xl
-    from miedx_xl.master.write import write_master
+    from miedx_xl.consolidation import consolidate
 
-    with pickled.open("rb") as fh:
-        result = pickle.load(fh)
-    before = _rss_mb()
-    times = []
+    if variant == FIVE:
+        from miedx_xl.master import write as new_writer
+
+        new_writer._write_year_over_year = lambda sh, result: None  # type: ignore[attr-defined]
+        new_writer._write_data = lambda sh, result: None  # type: ignore[attr-defined]
     with tempfile.TemporaryDirectory(prefix="miedx-writers-") as tmp:
-        for i in range(repeat):
-            out = Path(tmp) / f"master-{i}.xlsx"
-            start = time.perf_counter()
-            write_master(result, out)
-            times.append(time.perf_counter() - start)
-            size = out.stat().st_size
-            out.unlink()
+        plan = synthetic.build(n)[0]
+        result = consolidate(
+            folder, synthetic.FY, plan, archive=Path(tmp) / "archive", now=synthetic.NOW
+        )
+        before = _rss_mb()
+        out = Path(tmp) / "master.xlsx"
+        start = time.perf_counter()
+        miedx_xl.write_master(result, out)
+        seconds = time.perf_counter() - start
+        size = out.stat().st_size
     print(
         json.dumps(
             {
-                "seconds": statistics.median(times),
-                "runs": times,
+                "seconds": seconds,
                 "peak_mb": _rss_mb(),
                 "before_mb": before,
                 "bytes": size,
+                "rows": sum(s.rows for s in result.submissions),
                 "package": str(Path(miedx_xl.__file__).parent),
             }
         )
@@ -115,11 +116,11 @@ def remove_old_tree() -> None:
         shutil.rmtree(OLD_TREE, ignore_errors=True)
 
 
-def run(tree: Path, pickled: Path, repeat: int) -> dict[str, Any]:
+def run(tree: Path, folder: Path, n: int, variant: str) -> dict[str, Any]:
     """One child process with `tree` first on its path."""
     env = dict(os.environ, PYTHONPATH=str(tree))
     done = subprocess.run(
-        [sys.executable, __file__, "--child", str(pickled), "--repeat", str(repeat)],
+        [sys.executable, __file__, "--child", str(tree), str(folder), str(n), variant],
         env=env,
         capture_output=True,
         text=True,
@@ -137,25 +138,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[330, 3300])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", type=Path)
+    parser.add_argument("--child", nargs=4, metavar=("TREE", "FOLDER", "N", "VARIANT"))
     parser.add_argument("--keep-tree", action="store_true", help="keep the old worktree")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.repeat)
+        tree, folder, n, variant = args.child
+        child(Path(tree), Path(folder), int(n), variant)
         return
     print("| N | writer | seconds (median) | runs | peak MB | MB before writing | file MB | load |")
     print("|---:|---|---:|---|---:|---:|---:|---|")
     try:
         old = old_tree()
-        writers = (("new (XlsxWriter)", TREE), (f"grid ({OLD_COMMIT})", old))
+        writers = (
+            ("XlsxWriter, seven sheets", TREE, "all"),
+            ("XlsxWriter, the Grid's five sheets", TREE, FIVE),
+            (f"Grid ({OLD_COMMIT}), five sheets", old, "all"),
+        )
         for n in args.sizes:
-            pickled = consolidated(n)
-            got: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in writers}
+            folder = forms_folder(n)
+            got: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in writers}
             loads = []
             for _ in range(args.repeat):
-                for name, tree in writers:
+                for name, tree, variant in writers:
                     loads.append(os.getloadavg()[0])
-                    got[name].append(run(tree, pickled, 1))
+                    got[name].append(run(tree, folder, n, variant))
             load = f"{min(loads):.2f}–{max(loads):.2f}"
             for name, runs in got.items():
                 times = [r["seconds"] for r in runs]

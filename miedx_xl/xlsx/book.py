@@ -359,21 +359,30 @@ class Sheet:
         self.merges: list[tuple[int, int, int]] = []
         """Single-row merged ranges as (row, first column, last column)."""
         self.widths: dict[int, float] = {}
+        self.written = False
+        """True once the cells are handed to XlsxWriter (`write`)."""
 
     def set(self, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
         """Put a value (None for an empty, formatted cell) with a format."""
+        self._open()
         self.rows.setdefault(row, {})[col] = (value, fmt)
+
+    def _open(self) -> None:
+        if self.written:
+            raise BookError(f"sheet {self.ws.name} was already handed to XlsxWriter")
 
     def set_row(
         self, row: int, values: Sequence[Any], formats: Sequence[Format | None], first: int = 1
     ) -> None:
         """Put a row of values from column `first`, each with its format."""
+        self._open()
         cells = self.rows.setdefault(row, {})
         for col, cell in enumerate(zip(values, formats, strict=True), start=first):
             cells[col] = cell
 
     def merge(self, row: int, first_col: int, last_col: int) -> None:
         """Merge columns `first_col`..`last_col` of one row (each cell keeps its format)."""
+        self._open()
         self.merges.append((row, first_col, last_col))
 
     def set_widths(self, widths: Sequence[float], first: int = 1) -> None:
@@ -428,7 +437,11 @@ class Sheet:
                 self.heights[r] = round(min(height, MAX_HEIGHT), 1)
 
     def write(self) -> None:
-        """Hand widths, merges, heights and cells to XlsxWriter (called by `Book.save`)."""
+        """Hand widths, merges, heights and cells to XlsxWriter, once (`Book.save` calls it
+        for a sheet not yet handed over); the sheet takes no cells after it."""
+        if self.written:
+            return
+        self.written = True
         ws = self.ws
         for col, width in sorted(self.widths.items()):
             ws.set_column(col - 1, col - 1, raw_width(width))
@@ -438,11 +451,11 @@ class Sheet:
         for r, height in sorted(self.heights.items()):
             ws.set_row(r - 1, height)
         rows = self.rows
+        # Each row is dropped once handed over: XlsxWriter's cells (tuples and dicts of the
+        # same sizes) then reuse its memory instead of adding to it.
         for r in sorted(rows):
-            for col, (value, fmt) in sorted(rows[r].items()):
+            for col, (value, fmt) in sorted(rows.pop(r).items()):
                 write_cell(ws, r - 1, col - 1, value, fmt)
-        # XlsxWriter holds the cells now: this sheet's own tuples are not needed again.
-        self.rows = {}
 
 
 PAGE_HEADER_IN = 0.5
