@@ -481,3 +481,18 @@ def test_fast_rows_write_xlsxwriters_own_bytes(
     assert b'<c r="C39" s="2"/>' in xml and b'<c r="F39" s="1" t="b"><v>0</v></c>' in xml
     assert b'<c r="A46" s="2"><f>1+1</f><v>2</v></c>' in xml
     assert b'<row r="50" ht="30" customHeight="1"/>' in xml
+
+
+def test_a_sheet_handed_over_takes_no_more_cells(tmp_path: Path) -> None:
+    book, sheet = book_with(tmp_path / "b.xlsx")
+    sheet.set(1, 1, "一")
+    sheet.write()
+    assert sheet.rows == {} and sheet.ws.table[0][0].string == 0
+    with pytest.raises(BookError, match="already handed"):
+        sheet.set(2, 1, "二")
+    with pytest.raises(BookError):
+        sheet.merge(1, 1, 2)
+    book.save()  # writes it once, not twice
+    assert pc.CalamineWorkbook.from_path(str(tmp_path / "b.xlsx")).get_sheet_by_index(
+        0
+    ).to_python() == [["一"]]
