@@ -47,7 +47,7 @@ from miedx_xl.plan.examples import (
 )
 from miedx_xl.plan.model import Plan
 from miedx_xl.rebuild import rebuild, restore
-from miedx_xl.xlsx.book import _Worksheet
+from miedx_xl.xlsx.book import Sheet, _Worksheet
 from tests.conftest import FIXED_TIME
 
 R3, R4, R5 = FiscalYear(3), FiscalYear(4), FiscalYear(5)
@@ -561,9 +561,11 @@ def test_fast_rows_write_the_r5_master_as_xlsxwriter_does(
     years: Years, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every part of a master with all its sheets filled (前年度比較 too) is the same bytes
-    whether `_Worksheet._write_rows` or XlsxWriter's own writes the rows."""
+    whether `_Worksheet._write_rows` and direct sheets or XlsxWriter's own rows and table
+    write them."""
     fast = write_master(years.r5, tmp_path / "fast.xlsx")
     monkeypatch.setattr(_Worksheet, "fast_rows", False)
+    monkeypatch.setattr(Sheet, "direct_allowed", False)
     slow = write_master(years.r5, tmp_path / "slow.xlsx")
     with zipfile.ZipFile(fast) as a, zipfile.ZipFile(slow) as b:
         assert a.namelist() == b.namelist()

@@ -129,13 +129,17 @@ MIDDLE = {"valign": "vcenter"}
 # --------------------------------------------------------------------------- small helpers
 
 
+_DIRECT_SHEETS = {PROGRESS_SHEET, YEAR_OVER_YEAR_SHEET, DATA_SHEET}
+
+
 class _Sheet:
     """A master sheet: its cells in an `xlsx.book.Sheet`, with the master's formats by name."""
 
     def __init__(self, book: Book, name: str) -> None:
         self.book = book
         self.name = name
-        self.cells: Sheet = book.sheet(name)
+        # The three large sheets as XML text (no chart reads them; see `Sheet.direct`).
+        self.cells: Sheet = book.sheet(name, direct=name in _DIRECT_SHEETS)
         self.ws = self.cells.ws
         self.breaks: list[int] = []
         """Rows after which a printed page ends."""

@@ -202,18 +202,130 @@ class _Worksheet(Worksheet):  # type: ignore[misc]
     fast_rows = True
     """False: XlsxWriter's own `_write_rows` (the tests compare the two)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.direct_rows: dict[int, tuple[int, int, str]] = {}
+        """0-based row -> (first column, last column, its cells as XML): the rows of a
+        `Sheet(direct=True)`, which never enter XlsxWriter's table."""
+
+    def take_rows(self, rows: dict[int, dict[int, tuple[Any, Format | None]]]) -> None:
+        """Turn a sheet's cells (1-based) into the XML XlsxWriter would write for them, a
+        string a row, emptying `rows` as it goes: the same shared strings, in the same order,
+        and the same style numbers as `write_cell` and XlsxWriter's table would give, without
+        an object per cell in memory (N = 3,300: hundreds of MB). Text, numbers, booleans
+        and blanks only; no row or column formats on such a sheet."""
+        if any(i.column_format is not None for i in self.col_info.values()) or any(
+            i.row_format is not None for i in self.row_info.values()
+        ):
+            raise BookError("a direct sheet takes no row or column formats")
+        sst = self.str_table._get_shared_string_index
+        styles: dict[int, str] = {}
+        out = self.direct_rows
+        for r in sorted(rows):
+            cells = rows.pop(r)
+            if r < 1 or r > self.xls_rowmax:
+                raise BookError(f"row {r} is outside a sheet")
+            ref = str(r)
+            parts: list[str] = []
+            first = last = -1
+            for c in sorted(cells):
+                value, fmt = cells[c]
+                cls = value.__class__
+                if fmt is None:
+                    s = ""
+                else:
+                    key = id(fmt)
+                    s = styles.get(key) or styles.setdefault(key, f' s="{fmt._get_xf_index()}"')
+                if cls is str and value:
+                    body = f' t="s"><v>{sst(cell_text(value))}</v></c>'
+                elif cls is bool:
+                    body = f' t="b"><v>{1 if value else 0}</v></c>'
+                elif (cls is int or cls is float or isinstance(value, int | float)) and (
+                    math.isfinite(value)
+                ):
+                    body = f"><v>{value:.16G}</v></c>"
+                elif value is None or cls is str or isinstance(value, int | float):
+                    if fmt is None:
+                        continue  # an empty cell without a format is no cell
+                    body = "/>"
+                elif isinstance(value, str):
+                    text = str(value)
+                    body = f' t="s"><v>{sst(cell_text(text))}</v></c>' if text else "/>"
+                    if not text and fmt is None:
+                        continue
+                else:
+                    raise BookError(f"a cell holds text or numbers, not {type(value).__name__}")
+                if c < 1 or c > self.xls_colmax:
+                    raise BookError(f"column {c} is outside a sheet")
+                if first < 0:
+                    first = c - 1
+                last = c - 1
+                parts.append(f'<c r="{xl_col_to_name(c - 1)}{ref}"{s}{body}')
+            if parts:
+                self._check_dimensions(r - 1, first)
+                self._check_dimensions(r - 1, last)
+                out[r - 1] = (first, last, "".join(parts))
+
+    def claim_styles(self) -> None:
+        """Give the formats of the cells in XlsxWriter's table their style numbers now, in
+        the order XlsxWriter's `close` would (column formats, then row by row each row's and
+        its cells' formats): sheets handed over one by one, direct or not, number their
+        styles as one `close` over all of them does."""
+        for col in sorted(self.col_info):
+            fmt = self.col_info[col].column_format
+            if fmt is not None:
+                fmt._get_xf_index()
+        if self.dim_rowmin is None:
+            return
+        table, row_info = self.table, self.row_info
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            info = row_info.get(row_num)
+            if info is not None and info.row_format is not None:
+                info.row_format._get_xf_index()
+            for col_num in sorted(table.get(row_num, ())):
+                fmt = table[row_num][col_num].format
+                if fmt is not None:
+                    fmt._get_xf_index()
+
+    def _calculate_spans(self) -> None:
+        super()._calculate_spans()
+        if not self.direct_rows:
+            return
+        blocks: dict[int, tuple[int, int]] = {}
+        for row_num, (first, last, _) in self.direct_rows.items():
+            if self.table.get(row_num) or row_num in self.comments:
+                raise BookError(f"row {row_num + 1} has cells of both kinds")
+            block = row_num // 16
+            low, high = blocks.get(block, (first, last))
+            blocks[block] = (min(low, first), max(high, last))
+        for block, (low, high) in blocks.items():
+            known = self.row_spans.get(block)
+            if known is not None:
+                a, b = (int(x) - 1 for x in known.split(":"))
+                low, high = min(low, a), max(high, b)
+            self.row_spans[block] = f"{low + 1}:{high + 1}"
+
     def _write_rows(self) -> None:
         if not self.fast_rows:
+            if self.direct_rows:
+                raise BookError("XlsxWriter's own rows cannot write a direct sheet")
             super()._write_rows()
             return
         self._calculate_spans()
         if self.dim_rowmin is None:
             return
         table, row_info, comments, spans = self.table, self.row_info, self.comments, self.row_spans
+        direct = self.direct_rows
         write = self.fh.write
         names = {c: xl_col_to_name(c) for c in range(self.dim_colmin, self.dim_colmax + 1)}
         styles: dict[int, str] = {}
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            taken = direct.get(row_num)
+            if taken is not None:
+                self._write_row(row_num, spans.get(row_num // 16), row_info.get(row_num))
+                write(taken[2])
+                write("</row>")
+                continue
             cells = table.get(row_num)
             if not cells and row_num not in row_info and row_num not in comments:
                 continue
@@ -318,9 +430,9 @@ class Book:
         """The font size of `fmt` in points."""
         return DEFAULT_PT if fmt is None else self._sizes.get(id(fmt), DEFAULT_PT)
 
-    def sheet(self, name: str) -> Sheet:
-        """A new sheet at the end of the workbook."""
-        sheet = Sheet(self, self.wb.add_worksheet(name, worksheet_class=_Worksheet))
+    def sheet(self, name: str, direct: bool = False) -> Sheet:
+        """A new sheet at the end of the workbook (`direct`: see `Sheet.direct`)."""
+        sheet = Sheet(self, self.wb.add_worksheet(name, worksheet_class=_Worksheet), direct)
         self.sheets.append(sheet)
         return sheet
 
@@ -351,9 +463,16 @@ class Book:
 class Sheet:
     """The cells of one sheet (1-based rows and columns), kept as tuples until saved."""
 
-    def __init__(self, book: Book, ws: Worksheet) -> None:
+    direct_allowed = True
+    """False: every sheet's cells go through XlsxWriter's table (the tests compare)."""
+
+    def __init__(self, book: Book, ws: Worksheet, direct: bool = False) -> None:
         self.book = book
         self.ws = ws
+        self.direct = direct
+        """Cells handed over as XML text (`_Worksheet.take_rows`), not into XlsxWriter's
+        table: for large sheets whose cells no chart reads (a chart's cached values come
+        from the table)."""
         self.rows: dict[int, dict[int, tuple[Any, Format | None]]] = {}
         self.heights: dict[int, float] = {}
         self.merges: list[tuple[int, int, int]] = []
@@ -451,11 +570,15 @@ class Sheet:
         for r, height in sorted(self.heights.items()):
             ws.set_row(r - 1, height)
         rows = self.rows
+        if self.direct and self.direct_allowed:
+            ws.take_rows(rows)
+            return
         # Each row is dropped once handed over: XlsxWriter's cells (tuples and dicts of the
         # same sizes) then reuse its memory instead of adding to it.
         for r in sorted(rows):
             for col, (value, fmt) in sorted(rows.pop(r).items()):
                 write_cell(ws, r - 1, col - 1, value, fmt)
+        ws.claim_styles()
 
 
 PAGE_HEADER_IN = 0.5
