@@ -234,6 +234,8 @@ class _Worksheet(Worksheet):  # type: ignore[misc]
             for c in sorted(cells):
                 value, fmt = cells[c]
                 cls = value.__class__
+                if cls is not str and isinstance(value, str):
+                    value, cls = str(value), str  # a str subclass as plain text (write_cell)
                 if fmt is None:
                     s = ""
                 else:
@@ -254,11 +256,6 @@ class _Worksheet(Worksheet):  # type: ignore[misc]
                     if fmt is None:
                         continue  # an empty cell without a format is no cell
                     body = "/>"
-                elif isinstance(value, str):
-                    text = str(value)
-                    body = f' t="s"><v>{sst(cell_text(text))}</v></c>' if text else "/>"
-                    if not text and fmt is None:
-                        continue
                 else:
                     raise BookError(f"a cell holds text or numbers, not {type(value).__name__}")
                 if c < 1 or c > self.xls_colmax:
