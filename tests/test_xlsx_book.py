@@ -29,6 +29,7 @@ from miedx_xl.xlsx.book import (
     Book,
     BookError,
     Sheet,
+    _SharedStrings,
     _Worksheet,
     excel_length,
     fill,
@@ -485,6 +486,7 @@ def test_fast_rows_write_xlsxwriters_own_bytes(
     _richer_book(fast / "b.xlsx")
     monkeypatch.setattr(_Worksheet, "fast_rows", False)
     monkeypatch.setattr(Sheet, "direct_allowed", False)
+    monkeypatch.setattr(_SharedStrings, "fast", False)
     _richer_book(slow / "b.xlsx")
     a, b = _parts(fast / "b.xlsx"), _parts(slow / "b.xlsx")
     assert a.keys() == b.keys() and "xl/worksheets/sheet3.xml" in a
@@ -504,6 +506,39 @@ def test_fast_rows_write_xlsxwriters_own_bytes(
     assert b'<c r="C39" s="2"/>' in xml and b'<c r="F39" s="1" t="b"><v>0</v></c>' in xml
     assert b'<c r="A46" s="2"><f>1+1</f><v>2</v></c>' in xml
     assert b'<row r="50" ht="30" customHeight="1"/>' in xml
+
+
+_SST_TEXTS = st.text(
+    st.sampled_from(["あ", "a", " ", "\u3000", "\n", "\t", "&", "<", ">", '"', "_", "x", "0",
+                     "F", "\x01", "\x1f", "\ufffe", "\uffff", "\x85", "r", "/", "\U00020bb7"])
+    | st.characters(),
+    max_size=12,
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(_SST_TEXTS, max_size=8))
+def test_shared_strings_are_xlsxwriters_own_bytes(
+    texts: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Any text (whitespace at either end, &<>, control characters, a literal _x0041_ or
+    <r>…</r>) is the same bytes in the shared strings part as XlsxWriter writes it."""
+    texts = [*texts, "_x0041_", "<r>rich?</r>", " lead", "trail\n", "a&b<c>d", "\x02", "a\ufffeb"]
+    folder = tmp_path_factory.mktemp("sst")
+    parts = []
+    for fast in (True, False):
+        _SharedStrings.fast = fast
+        try:
+            book, sheet = book_with(folder / f"{fast}.xlsx")
+            for r, text in enumerate(texts, start=1):
+                sheet.set(r, 1, text)
+            book.save()
+        finally:
+            _SharedStrings.fast = True
+        parts.append(_parts(folder / f"{fast}.xlsx")["xl/sharedStrings.xml"])
+    assert parts[0] == parts[1]
+    assert b"<si><t>_x005F_x0041_</t></si>" in parts[0]
+    assert b'<si><t xml:space="preserve"> lead</t></si>' in parts[0]
 
 
 def test_a_sheet_handed_over_takes_no_more_cells(tmp_path: Path) -> None:
