@@ -90,6 +90,8 @@ def is_number(value: object) -> bool:
 def cell_text(value: object) -> str:
     """A cell value as text: '' for an empty cell (None, NaN, pandas' NA), integral floats
     without '.0' (python-calamine reads 12 as 12.0), text as typed with CRLF as LF."""
+    if value.__class__ is str:  # the common case first: a text as it is
+        return value.replace("\r\n", "\n")
     if value is None or type(value).__name__ in ("NAType", "NaTType"):
         return ""
     if isinstance(value, float):

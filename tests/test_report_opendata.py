@@ -19,6 +19,7 @@ from miedx_xl.report.opendata import (
     LINE_JOIN,
     RULES,
     Table,
+    _flat,
     check_rules,
     indicator_records,
     progress_records,
@@ -144,6 +145,12 @@ def _table(header: list[str], *rows: list[Any], merged: int = 0) -> Table:
 )
 def test_each_rule_catches_what_it_forbids(code: str, table: Table) -> None:
     assert check_rules(table)[code] != []
+
+
+def test_flat_text_is_one_line_of_stripped_lines() -> None:
+    assert _flat("  一行 ") == "一行" and _flat("") == _flat(None) == _flat(" \n ") == ""
+    assert _flat(" 一\r\n\n 二 \u2028三") == LINE_JOIN.join(["一", "二", "三"])
+    assert _flat("①の件") == "1の件"
 
 
 def test_flat_text_has_no_machine_dependent_characters(plan: Plan) -> None:

@@ -291,6 +291,12 @@ def test_new_sentences() -> None:
     ]
     assert new_sentences("", "一行目\n二行目") == ["一行目", "二行目"]
     assert new_sentences("同じ。", "同じ。") == []
+    # A memo of NFKC forms shared across calls (as 前年度比較 does) answers the same.
+    keys: dict[str, str] = {}
+    pairs = [("Ａを実施した。", "Aを実施した。Ｂ。"), ("B。", "Ｂ。C。"), ("", "Ａを実施した。")]
+    for before, after in pairs:
+        assert new_sentences(before, after, keys) == new_sentences(before, after)
+    assert keys["Ａを実施した。"] == "Aを実施した。" and keys["Ｂ。"] == "B。"
 
 
 def test_percent_change_rounds_half_up() -> None:

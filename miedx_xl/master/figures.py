@@ -103,10 +103,21 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
-def new_sentences(before: str, after: str) -> list[str]:
-    """The sentences of `after` that `before` does not have (compared after NFKC)."""
-    old = {nfkc(s) for s in sentences(before)}
-    return [s for s in sentences(after) if nfkc(s) not in old]
+def new_sentences(before: str, after: str, keys: dict[str, str] | None = None) -> list[str]:
+    """The sentences of `after` that `before` does not have (compared after NFKC).
+
+    `keys` keeps each sentence's NFKC form for the next call (a sentence met again, in
+    another measure or year, is not normalised again)."""
+    keys = {} if keys is None else keys
+
+    def key(sentence: str) -> str:
+        found = keys.get(sentence)
+        if found is None:
+            found = keys[sentence] = nfkc(sentence)
+        return found
+
+    old = {key(s) for s in sentences(before)}
+    return [s for s in sentences(after) if key(s) not in old]
 
 
 @dataclass(frozen=True)
@@ -238,21 +249,34 @@ def year_over_year(plan: Plan, fy: FiscalYear) -> list[Row]:
     later = [y for y in plan.fiscal_years if y >= fy]
     indicators = indicator_changes(plan, fy)
     names = {key: plan.division_name(key, fy) for key in set(plan.measures["division"])}
+    # Column names and fiscal years once, not once per measure.
+    later_columns = [(y, schedule_column(y)) for y in later]
+    phase_before, phase_now = schedule_column(prev), schedule_column(fy)
+    planned_col = planned_column(fy)
+    assessed_before, assessed_now = assessment_column(prev), assessment_column(fy)
+    status_before_col, status_now_col = status_column(prev), status_column(fy)
+    years: dict[Any, FiscalYear | None] = {}
+    keys: dict[str, str] = {}
+
+    def year(value: Any) -> FiscalYear | None:
+        if value.__class__ is not str:
+            return fiscal_year_or_none(value)
+        if value not in years:
+            years[value] = fiscal_year_or_none(value)
+        return years[value]
+
+    def text(value: Any) -> str:
+        return "" if value is None or value != value else cell_text(value)
+
     rows = []
     for m in records(plan.own_measures().sort_values("order")):
-        added = fiscal_year_or_none(m.get("added_in"))
-        ended = fiscal_year_or_none(m.get("ended_in"))
+        added = year(m.get("added_in"))
+        ended = year(m.get("ended_in"))
         if (added is not None and added > fy) or (ended is not None and ended < prev):
             continue
-
-        def text(column: str, rec: dict[str, Any] = m) -> str:
-            value = rec.get(column)
-            return "" if value is None or value != value else cell_text(value)
-
-        now_words = {y: text(schedule_column(y)) for y in later}
-        schedule_now = planned_text(now_words)
-        planned = text(planned_column(fy))
-        status_before, status_now = text(status_column(prev)), text(status_column(fy))
+        schedule_now = planned_text({y: text(m.get(col)) for y, col in later_columns})
+        planned = text(m.get(planned_col))
+        status_before, status_now = text(m.get(status_before_col)), text(m.get(status_now_col))
         rows.append(
             Row(
                 no=int(m["no"]),
@@ -260,15 +284,15 @@ def year_over_year(plan: Plan, fy: FiscalYear) -> list[Row]:
                 title=str(m["title"]),
                 division=names.get(m["division"]) or plan.division_name(str(m["division"]), fy),
                 mark=measure_mark(m, fy),
-                phase_previous=text(schedule_column(prev)),
-                phase_current=text(schedule_column(fy)),
+                phase_previous=text(m.get(phase_before)),
+                phase_current=text(m.get(phase_now)),
                 schedule_previous=planned or schedule_now,
                 schedule_current=schedule_now,
-                assessment_previous=text(assessment_column(prev)),
-                assessment_current=text(assessment_column(fy)),
+                assessment_previous=text(m.get(assessed_before)),
+                assessment_current=text(m.get(assessed_now)),
                 status_previous=status_before,
                 status_current=status_now,
-                status_new=tuple(new_sentences(status_before, status_now)),
+                status_new=tuple(new_sentences(status_before, status_now, keys)),
                 indicators=tuple(indicators.get(int(m["no"]), [])),
             )
         )

@@ -331,23 +331,24 @@ _MARK_KEY = "mark"
 
 def _replanned(
     row: Mapping[Any, Any],
-    fy: FiscalYear,
-    later: Sequence[FiscalYear],
+    planned_col: str,
+    later: Sequence[tuple[FiscalYear, str]],
     original: Mapping[Any, Any] | None,
 ) -> str:
-    """The schedule of `fy` and later (`later`: the plan's schedule years from `fy` on) before
-    this year's report when the report changed it ('' when unchanged or unknown), for the
-    変更前の予定 column."""
-    planned = _cell_of(row, planned_column(fy), original)
+    """The schedule of the year and later (`later`: the plan's schedule years from it on, each
+    with its column) before this year's report when the report changed it ('' when unchanged
+    or unknown), for the 変更前の予定 column (`planned_col`)."""
+    planned = _cell_of(row, planned_col, original)
     if not planned:
         return ""
-    now = planned_text({y: _cell_of(row, schedule_column(y), original) for y in later})
+    now = planned_text({y: _cell_of(row, col, original) for y, col in later})
     return planned if planned != now else ""
 
 
-def _later_schedule_years(columns: Iterable[str], fy: FiscalYear) -> list[FiscalYear]:
-    """The schedule years of the measures table from `fy` on, oldest first."""
-    return [y for y in sorted(_years_of(columns, "schedule")) if y >= fy]
+def _later_schedule_years(columns: Iterable[str], fy: FiscalYear) -> list[tuple[FiscalYear, str]]:
+    """The schedule years of the measures table from `fy` on, oldest first, with their
+    columns."""
+    return [(y, schedule_column(y)) for y in sorted(_years_of(columns, "schedule")) if y >= fy]
 
 
 def _years_of(columns: Iterable[str], kind: str) -> set[FiscalYear]:
@@ -389,13 +390,17 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
     marks = measure_marks(plan, fy)
     originals = {int(r["no"]): r for r in records(plan.own_measures())}
     later = _later_schedule_years(plan.measures.columns, fy)
-    replanned = any(_replanned(r, fy, later, None) for r in originals.values())
+    planned_col = planned_column(fy)
+    replanned = any(_replanned(r, planned_col, later, None) for r in originals.values())
     columns = _progress_columns(plan, fy, marked=bool(marks), replanned=replanned)
     last = len(columns)
     sh.widths([c.width for c in columns])
     sh.title(f"{plan.name}　進捗管理表（{fy.label_ja()}）")
     sh.header(TABLE_HEADER_ROW, [c.label for c in columns])
     row_styles = [st.center if c.centered else sh.body for c in columns]
+    keys = [c.key for c in columns]
+    special = {"no", "policy", "title", "division", _MARK_KEY, planned_col}
+    """The columns not copied from the measure's own text (`_cell_of`)."""
     measures = plan.measures.sort_values("order")
     rows = records(measures)
     names = {key: plan.division_name(key, fy) for key in plan.divisions()}
@@ -433,22 +438,22 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
             relisted = int(m["relisted_of"])
             original = originals.get(relisted) if relisted else None
             values: list[Any] = []
-            for col in columns:
-                if col.key == "no":
+            for key in keys:
+                if key not in special:
+                    values.append(_cell_of(m, key, original))
+                elif key == "no":
                     values.append(int(m["no"]))
-                elif col.key == "policy":
+                elif key == "policy":
                     values.append(policy_text(m["policy"]))
-                elif col.key == "title":
+                elif key == "title":
                     values.append(m["title"] + (RELISTED_MARK if relisted or reference else ""))
-                elif col.key == "division":
+                elif key == "division":
                     values.append(names.get(m["division"]) or m["division"])
-                elif col.key == _MARK_KEY:
+                elif key == _MARK_KEY:
                     own = not relisted and not reference
                     values.append(marks.get(int(m["no"]), "") if own else "")
-                elif col.key == planned_column(fy):
-                    values.append(_replanned(m, fy, later, original))
-                else:
-                    values.append(_cell_of(m, col.key, original))
+                else:  # the planned column
+                    values.append(_replanned(m, planned_col, later, original))
             table.set_row(row, values, row_styles)
     if any(INFERRED_MARK in c.label for c in columns):
         row += 2

@@ -43,7 +43,10 @@ def _flat(text: Any) -> str:
     if not isinstance(text, str):
         return ""
     text = _DEPENDENT.sub(lambda m: unicodedata.normalize("NFKC", m[0]), text)
-    return LINE_JOIN.join(line.strip() for line in text.splitlines() if line.strip())
+    lines = text.splitlines()
+    if len(lines) <= 1:
+        return lines[0].strip() if lines else ""
+    return LINE_JOIN.join(line for line in map(str.strip, lines) if line)
 
 
 def _number(value: float) -> int | float:

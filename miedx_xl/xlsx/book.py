@@ -565,9 +565,14 @@ class Sheet:
     ) -> None:
         """Put a row of values from column `first`, each with its format."""
         self._open()
-        cells = self.rows.setdefault(row, {})
-        for col, cell in enumerate(zip(values, formats, strict=True), start=first):
-            cells[col] = cell
+        cells = zip(
+            range(first, first + len(values)), zip(values, formats, strict=True), strict=True
+        )
+        known = self.rows.get(row)
+        if known is None:
+            self.rows[row] = dict(cells)
+        else:
+            known.update(cells)
 
     def merge(self, row: int, first_col: int, last_col: int) -> None:
         """Merge columns `first_col`..`last_col` of one row (each cell keeps its format)."""
@@ -595,6 +600,24 @@ class Sheet:
         # line capacity; and its point size.
         fits: dict[int, dict[tuple[int, int], float] | None] = {}
         sizes: dict[int, float] = {}
+        # Per column of an unmerged row: the format last met there and its (capacity, size),
+        # or None when it does not wrap (a column's cells mostly share one format).
+        columns: dict[int, tuple[Format | None, tuple[float, float] | None]] = {}
+
+        def fit(fmt: Format | None, span: tuple[int, int]) -> tuple[float, float] | None:
+            key = id(fmt)
+            if key not in fits:
+                fits[key] = {} if book.wraps(fmt) else None
+                sizes[key] = book.size(fmt)
+            by_span = fits[key]
+            if by_span is None:
+                return None
+            capacity = by_span.get(span)
+            if capacity is None:
+                width = sum(widths.get(c, DEFAULT_WIDTH) for c in range(span[0], span[1] + 1))
+                capacity = by_span[span] = line_capacity(width, sizes[key])
+            return capacity, sizes[key]
+
         rows = self.rows
         for r in range(first, last + 1):
             cells = rows.get(r)
@@ -605,22 +628,23 @@ class Sheet:
             for col, (value, fmt) in cells.items():
                 if value.__class__ is not str:
                     continue
-                key = id(fmt)
-                if key not in fits:
-                    fits[key] = {} if book.wraps(fmt) else None
-                    sizes[key] = book.size(fmt)
-                by_span = fits[key]
-                if by_span is None:
+                if merged:
+                    found = fit(fmt, spans.get((r, col), (col, col)))
+                else:
+                    known = columns.get(col)
+                    if known is not None and known[0] is fmt:
+                        found = known[1]
+                    else:
+                        found = fit(fmt, (col, col))
+                        columns[col] = (fmt, found)
+                if found is None:
                     continue
-                span = spans.get((r, col), (col, col)) if merged else (col, col)
-                capacity = by_span.get(span)
-                if capacity is None:
-                    width = sum(widths.get(c, DEFAULT_WIDTH) for c in range(span[0], span[1] + 1))
-                    capacity = by_span[span] = line_capacity(width, sizes[key])
-                size = sizes[key]
+                capacity, size = found
                 if size <= need and 2 * len(value) <= capacity and "\n" not in value:
                     continue  # one line, and a row this tall already
-                need = max(need, wrapped_lines(value, capacity) * size)
+                tall = wrapped_lines(value, capacity) * size
+                if tall > need:
+                    need = tall
             height = need * LINE_EM + 3
             if height > DEFAULT_HEIGHT:
                 self.heights[r] = round(min(height, MAX_HEIGHT), 1)
