@@ -16,7 +16,7 @@ import pandas as pd
 from miedx_xl.archive import FileRow, RunRow, append_run, archived_as
 from miedx_xl.errors import UsageError
 from miedx_xl.findings import Report, finding
-from miedx_xl.form.check import check_loaded
+from miedx_xl.form.check import check_loaded, warm_up
 from miedx_xl.form.layout import INDICATOR_SHEET, RPA_SHEET, STATUS_SHEET
 from miedx_xl.form.pool import read_forms
 from miedx_xl.form.read import FormResult, SheetData, fields_of
@@ -146,6 +146,7 @@ def consolidate(
         archive=archive,
         lean=True,
         progress=(lambda done, _: progress(skipped + done, len(files))) if progress else None,
+        meanwhile=warm_up,
     )
     owners = {
         int(no): plan.division_name(div, fy)

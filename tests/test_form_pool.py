@@ -98,6 +98,18 @@ def test_spawned_pool_reads_exactly_as_one_process(
     assert all(len(item.digest) == 64 and item.saved for item in pooled)
 
 
+def test_meanwhile_runs_once_while_the_workers_read(
+    inbox: list[Path], tmp_path: Path, two_workers: None
+) -> None:
+    calls: list[int] = []
+    alone = read_forms(inbox, min_pool=ONE_PROCESS, meanwhile=lambda: calls.append(1))
+    assert calls == [], "without a pool there is no meanwhile"
+    pooled = read_forms(
+        inbox, min_pool=1, start_method="fork", meanwhile=lambda: calls.append(len(calls))
+    )
+    assert calls == [0] and pooled == alone
+
+
 def test_check_files_in_a_pool_matches_one_process(
     inbox: list[Path], two_workers: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

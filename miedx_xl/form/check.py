@@ -188,6 +188,13 @@ def _schema(
     return pa.DataFrameSchema(columns, checks=frame_checks or [], strict=False)
 
 
+def warm_up() -> None:
+    """Load what pandera imports on its first validation and first failure (its pandas
+    backends, ~0.15 s): `consolidate` does it while the pool's workers read the forms."""
+    schema = pa.DataFrameSchema({"x": pa.Column(None, [pa.Check.isin(["a"])], nullable=True)})
+    _failures(schema, pd.DataFrame({"x": ["a", "b"]}))
+
+
 def _failures(
     schema: pa.DataFrameSchema, parsed: pd.DataFrame, blame: dict[str, str] | None = None
 ) -> list[tuple[str, str, int, Any]]:

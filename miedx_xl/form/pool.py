@@ -47,6 +47,7 @@ def read_forms(
     min_pool: int | None = None,
     start_method: str | None = None,
     lean: bool = False,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[FormResult]:
     """Read every file: one result per path, in order. `progress(done, total)` moves as
     files are done.
@@ -59,6 +60,9 @@ def read_forms(
     With an archive, each file's digest and saved time are set and a copy is archived.
     `lean` leaves out what only the locked-cell check needs once it is done (the meta's
     locked content, the locked columns but the row key): less to send back from a worker.
+    `meanwhile` is called once in this process while the pool's workers read their first
+    chunks (not at all without a pool): work of the caller's that needs no file, done when
+    two cores are shared by three readers.
     """
     tasks: list[Task] = [(path, max_bytes, archive, lean) for path in paths]
     workers = min(MAX_WORKERS, os.cpu_count() or 1)
@@ -68,7 +72,7 @@ def read_forms(
     parts: list[list[FormResult] | None] = [None] * len(chunks)
     tally = _Tally(len(tasks), progress)
     if workers > 1 and len(chunks) > 1 and len(tasks) >= threshold:
-        _read_in_pool(chunks, parts, workers, start_method or START_METHOD, tally)
+        _read_in_pool(chunks, parts, workers, start_method or START_METHOD, tally, meanwhile)
     for i, chunk in enumerate(chunks):
         if parts[i] is None:
             parts[i] = _read_chunk(chunk, tally)
@@ -108,6 +112,7 @@ def _read_in_pool(
     workers: int,
     start_method: str | None,
     tally: _Tally,
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
     """Fill `parts` with what a pool of processes (and this one) read; a part stays None
     where the pool failed, to be read here.
@@ -144,6 +149,9 @@ def _read_in_pool(
                     broken = True  # cannot start a worker: the rest is read here
                     break
                 front += 1
+            if meanwhile is not None and pending:
+                meanwhile()
+                meanwhile = None
             for future in [f for f in pending if f.done()]:
                 i = pending.pop(future)
                 try:
