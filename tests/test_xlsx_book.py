@@ -6,6 +6,7 @@ Grid writers wrote before the switch (values recorded from their output at commi
 from __future__ import annotations
 
 import math
+import tempfile
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -16,12 +17,14 @@ import python_calamine as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from xlsxwriter.exceptions import FileCreateError
 
 from miedx_xl.form.layout import META_SHEET
 from miedx_xl.form.write import make_forms
 from miedx_xl.master.layout import DATA_SHEET, INDICATOR_SHEET, MASTER_SHEETS, PROGRESS_SHEET
 from miedx_xl.master.write import write_master
 from miedx_xl.plan.model import Plan
+from miedx_xl.xlsx import book as book_module
 from miedx_xl.xlsx.book import (
     BOX,
     EXCEL_MAX_TEXT,
@@ -30,6 +33,7 @@ from miedx_xl.xlsx.book import (
     BookError,
     Sheet,
     _SharedStrings,
+    _Workbook,
     _Worksheet,
     excel_length,
     fill,
@@ -487,9 +491,10 @@ def test_fast_rows_write_xlsxwriters_own_bytes(
     monkeypatch.setattr(_Worksheet, "fast_rows", False)
     monkeypatch.setattr(Sheet, "direct_allowed", False)
     monkeypatch.setattr(_SharedStrings, "fast", False)
+    monkeypatch.setattr(_Workbook, "own_zip", False)
     _richer_book(slow / "b.xlsx")
     a, b = _parts(fast / "b.xlsx"), _parts(slow / "b.xlsx")
-    assert a.keys() == b.keys() and "xl/worksheets/sheet3.xml" in a
+    assert list(a) == list(b) and "xl/worksheets/sheet3.xml" in a
     for name in a:
         assert a[name] == b[name], name
     direct = a["xl/worksheets/sheet2.xml"]
@@ -539,6 +544,50 @@ def test_shared_strings_are_xlsxwriters_own_bytes(
     assert parts[0] == parts[1]
     assert b"<si><t>_x005F_x0041_</t></si>" in parts[0]
     assert b'<si><t xml:space="preserve"> lead</t></si>' in parts[0]
+
+
+def test_own_zip_holds_xlsxwriters_parts_in_its_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parts zipped by the zip thread are XlsxWriter's, in its order, dated as its
+    in-memory mode dates them; the temporary parts are gone."""
+    monkeypatch.setattr(book_module, "ZIP_CHUNK", 1000)  # parts of several chunks
+    parts_dir = tmp_path / "parts"
+    parts_dir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(parts_dir))
+    _richer_book(tmp_path / "own.xlsx")
+    monkeypatch.setattr(_Workbook, "own_zip", False)
+    _richer_book(tmp_path / "theirs.xlsx")
+    with (
+        zipfile.ZipFile(tmp_path / "own.xlsx") as own,
+        zipfile.ZipFile(tmp_path / "theirs.xlsx") as theirs,
+    ):
+        assert own.testzip() is None
+        assert own.namelist() == theirs.namelist()
+        assert all(own.read(n) == theirs.read(n) for n in own.namelist())
+        assert {i.date_time for i in own.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert {i.compress_type for i in own.infolist()} == {zipfile.ZIP_DEFLATED}
+    assert list(parts_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["zip thread", "packager"])
+def test_a_failed_zip_leaves_no_file_and_no_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    parts_dir = tmp_path / "parts"
+    parts_dir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(parts_dir))
+
+    def broken(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    if where == "zip thread":
+        monkeypatch.setattr(book_module._Packager, "_store", broken)
+    else:
+        monkeypatch.setattr(book_module._Packager, "_write_styles_file", broken)
+    with pytest.raises(FileCreateError, match="No space left"):  # XlsxWriter's, as before
+        _richer_book(tmp_path / "b.xlsx")
+    assert list(tmp_path.glob("*.xlsx*")) == [] and list(parts_dir.iterdir()) == []
 
 
 def test_a_sheet_handed_over_takes_no_more_cells(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ from miedx_xl.plan.examples import (
 )
 from miedx_xl.plan.model import Plan
 from miedx_xl.rebuild import rebuild, restore
-from miedx_xl.xlsx.book import Sheet, _SharedStrings, _Worksheet
+from miedx_xl.xlsx.book import Sheet, _SharedStrings, _Workbook, _Worksheet
 from tests.conftest import FIXED_TIME
 
 R3, R4, R5 = FiscalYear(3), FiscalYear(4), FiscalYear(5)
@@ -573,6 +573,7 @@ def test_fast_rows_write_the_r5_master_as_xlsxwriter_does(
     monkeypatch.setattr(_Worksheet, "fast_rows", False)
     monkeypatch.setattr(Sheet, "direct_allowed", False)
     monkeypatch.setattr(_SharedStrings, "fast", False)
+    monkeypatch.setattr(_Workbook, "own_zip", False)
     slow = write_master(years.r5, tmp_path / "slow.xlsx")
     with zipfile.ZipFile(fast) as a, zipfile.ZipFile(slow) as b:
         assert a.namelist() == b.namelist()

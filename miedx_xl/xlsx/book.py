@@ -16,9 +16,13 @@ U+FFFD; a text longer than a cell holds is cut with a note (`cut_text`).
 from __future__ import annotations
 
 import gc
+import io
 import math
+import os
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -428,8 +432,82 @@ class _SharedStrings(SharedStrings):  # type: ignore[misc]
         write("".join(parts))
 
 
+ZIP_CHUNK = 4 << 20
+"""Bytes of a part read and compressed at a time by the zip thread: zlib runs without the
+GIL, and the thread takes the GIL back once per chunk (each time it may wait a switch
+interval, 5 ms, for the writing thread), so chunks are large."""
+
+
 class _Packager(Packager):  # type: ignore[misc]
-    """XlsxWriter's packager with `_SharedStrings` for the shared strings part."""
+    """XlsxWriter's packager with `_SharedStrings` for the shared strings part, zipping the
+    parts itself into `target` when it has one (see `_Workbook`).
+
+    XlsxWriter writes every part to a temporary file and then, with all of them written,
+    compresses them one after the other (at N = 330, 34 MB of XML: 0.47 s). Here each part
+    is compressed as soon as XlsxWriter has written it and begins the next one (XlsxWriter
+    writes parts strictly one after the other), by one other thread, while XlsxWriter goes
+    on writing: zlib releases the GIL. Same parts in the same order, the same compression
+    (zipfile's default level), the entries as XlsxWriter's in-memory mode dates them."""
+
+    def __init__(self, target: str | None = None) -> None:
+        super().__init__()
+        self.target = target
+        self.allow_zip64 = False
+        """As the workbook's (`Workbook.use_zip64`)."""
+        self._zip: zipfile.ZipFile | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._queued = 0
+        self._jobs: list[Future[None]] = []
+
+    def _create_package(self) -> list[Any]:
+        if self.target is None:
+            return list(super()._create_package())
+        self._zip = zipfile.ZipFile(
+            self.target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=self.allow_zip64
+        )
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="miedx-zip")
+        try:
+            parts = super()._create_package()
+            self._queue(len(parts))
+        except BaseException:
+            self._finish(failed=True)
+            raise
+        self._finish(failed=False)
+        return []  # nothing left for XlsxWriter to zip
+
+    def _filename(self, xml_filename: str) -> Any:
+        if self._pool is not None:
+            self._queue(len(self.filenames))  # every part begun so far is written
+        return super()._filename(xml_filename)
+
+    def _queue(self, upto: int) -> None:
+        assert self._pool is not None
+        for entry in self.filenames[self._queued : upto]:
+            self._jobs.append(self._pool.submit(self._store, entry[0], entry[1]))
+        self._queued = max(self._queued, upto)
+
+    def _store(self, path: str, name: str) -> None:
+        assert self._zip is not None
+        info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.file_size = os.path.getsize(path)
+        with open(path, "rb") as src, self._zip.open(info, "w") as dest:
+            while chunk := src.read(ZIP_CHUNK):
+                dest.write(chunk)
+        os.remove(path)
+
+    def _finish(self, failed: bool) -> None:
+        """Wait for the zip thread, close the zip and remove what is left of the parts; the
+        first error of the zip thread is raised (unless XlsxWriter's own is on its way)."""
+        assert self._pool is not None and self._zip is not None
+        self._pool.shutdown(wait=True)
+        error = next((job.exception() for job in self._jobs if job.exception()), None)
+        self._zip.close()
+        for path, _, _ in self.filenames:
+            if isinstance(path, str) and os.path.exists(path):
+                os.remove(path)
+        if error is not None and not failed:
+            raise error
 
     def _write_shared_strings_file(self) -> None:
         table = self.workbook.str_table
@@ -443,10 +521,21 @@ class _Packager(Packager):  # type: ignore[misc]
 
 class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
     """XlsxWriter's workbook packaged by `_Packager` (`_get_packager` is XlsxWriter's hook
-    for that)."""
+    for that): with `own_zip`, XlsxWriter's own zip goes to a buffer and stays empty, and
+    the packager writes the workbook to `target`."""
+
+    own_zip = True
+    """False: XlsxWriter zips the parts itself (the tests compare the two)."""
+
+    def __init__(self, target: str, options: Mapping[str, Any]) -> None:
+        self.own = self.own_zip and not options.get("in_memory")
+        super().__init__(io.BytesIO() if self.own else target, dict(options))
+        self.target = target
 
     def _get_packager(self) -> Packager:
-        return _Packager()
+        packager = _Packager(self.target if self.own else None)
+        packager.allow_zip64 = self.allow_zip64
+        return packager
 
 
 class Book:
