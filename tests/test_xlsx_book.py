@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import tempfile
 import zipfile
+import zlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -567,6 +568,10 @@ def test_own_zip_holds_xlsxwriters_parts_in_its_order(
         assert all(own.read(n) == theirs.read(n) for n in own.namelist())
         assert {i.date_time for i in own.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         assert {i.compress_type for i in own.infolist()} == {zipfile.ZIP_DEFLATED}
+        for info in own.infolist():  # compressed at ZIP_LEVEL, whatever the chunks
+            packer = zlib.compressobj(book_module.ZIP_LEVEL, zlib.DEFLATED, -15)
+            data = own.read(info)
+            assert len(packer.compress(data) + packer.flush()) == info.compress_size
     assert list(parts_dir.iterdir()) == []
 
 

@@ -20,6 +20,7 @@ import io
 import math
 import os
 import re
+import sys
 import zipfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -432,6 +433,12 @@ class _SharedStrings(SharedStrings):  # type: ignore[misc]
         write("".join(parts))
 
 
+ZIP_LEVEL = 3
+"""zlib's level for the parts (XlsxWriter leaves zipfile's default, 6). Measured on the master
+of N = 330 (34 MB of XML): level 6 compresses in 0.61 s to 2.8 MB, 3 in 0.25 s to 3.5 MB,
+1 in 0.19 s to 4.3 MB; with the zip thread, save takes 0.72 / 0.41 / 0.40 s. Level 3: the
+time of 1 at a sixth less size."""
+
 ZIP_CHUNK = 4 << 20
 """Bytes of a part read and compressed at a time by the zip thread: zlib runs without the
 GIL, and the thread takes the GIL back once per chunk (each time it may wait a switch
@@ -446,8 +453,8 @@ class _Packager(Packager):  # type: ignore[misc]
     compresses them one after the other (at N = 330, 34 MB of XML: 0.47 s). Here each part
     is compressed as soon as XlsxWriter has written it and begins the next one (XlsxWriter
     writes parts strictly one after the other), by one other thread, while XlsxWriter goes
-    on writing: zlib releases the GIL. Same parts in the same order, the same compression
-    (zipfile's default level), the entries as XlsxWriter's in-memory mode dates them."""
+    on writing: zlib releases the GIL. Same parts in the same order, compressed at
+    `ZIP_LEVEL`, the entries dated as XlsxWriter's in-memory mode dates them."""
 
     def __init__(self, target: str | None = None) -> None:
         super().__init__()
@@ -463,7 +470,11 @@ class _Packager(Packager):  # type: ignore[misc]
         if self.target is None:
             return list(super()._create_package())
         self._zip = zipfile.ZipFile(
-            self.target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=self.allow_zip64
+            self.target,
+            "w",
+            compression=zipfile.ZIP_DEFLATED,
+            allowZip64=self.allow_zip64,
+            compresslevel=ZIP_LEVEL,
         )
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="miedx-zip")
         try:
@@ -490,6 +501,11 @@ class _Packager(Packager):  # type: ignore[misc]
         assert self._zip is not None
         info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
+        # ZipFile.open(info, "w") takes the level from the entry, not from the ZipFile.
+        if sys.version_info >= (3, 13):
+            info.compress_level = ZIP_LEVEL
+        else:
+            info._compresslevel = ZIP_LEVEL  # type: ignore[attr-defined]
         info.file_size = os.path.getsize(path)
         with open(path, "rb") as src, self._zip.open(info, "w") as dest:
             while chunk := src.read(ZIP_CHUNK):
