@@ -110,6 +110,18 @@ def test_meanwhile_runs_once_while_the_workers_read(
     assert calls == [0] and pooled == alone
 
 
+@linux_only
+def test_forked_workers_read_everything_by_default(
+    inbox: list[Path], monkeypatch: pytest.MonkeyPatch, read_here: list[Path]
+) -> None:
+    """Forked workers start at once: this process leaves the reading to them."""
+    monkeypatch.setattr(readpool, "MAX_WORKERS", 2)
+    monkeypatch.setattr(readpool.os, "cpu_count", lambda: 2)
+    assert readpool.PARENT_READS is None
+    pooled = read_forms(inbox, min_pool=1, start_method="fork")
+    assert read_here == [] and [r.path for r in pooled] == inbox
+
+
 def test_check_files_in_a_pool_matches_one_process(
     inbox: list[Path], two_workers: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -268,6 +280,7 @@ def read_file(task):
         os._exit(3)  # one worker dies early, while this process reads chunks of its own
     return real(task)
 readpool.read_file = read_file
+readpool.PARENT_READS = True
 files = sorted(Path(sys.argv[1]).iterdir())
 got = readpool.read_forms(files, min_pool=1, start_method="fork")
 print(len(got), [r.path for r in got] == files, sum(r.meta is None for r in got))
