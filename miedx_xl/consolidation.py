@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from miedx_xl import collector
 from miedx_xl.archive import FileRow, RunRow, append_run, archived_as
 from miedx_xl.errors import UsageError
 from miedx_xl.findings import Report, finding
@@ -103,6 +104,7 @@ class _Input:
     """Rows of the form merged into the plan."""
 
 
+@collector.paused()
 def consolidate(
     folder: Path,
     fy: FiscalYear,
