@@ -15,6 +15,7 @@ LAYERS = [
     # core: no Excel, no files written
     {
         "miedx_xl.errors",
+        "miedx_xl.collector",
         "miedx_xl.normalize",
         "miedx_xl.findings",
         "miedx_xl.plan.columns",
