@@ -25,7 +25,7 @@ from miedx_xl.form.write import make_forms
 from miedx_xl.master.layout import DATA_SHEET, INDICATOR_SHEET, MASTER_SHEETS, PROGRESS_SHEET
 from miedx_xl.master.write import write_master
 from miedx_xl.plan.model import Plan
-from miedx_xl.xlsx import book as book_module
+from miedx_xl.xlsx import engine
 from miedx_xl.xlsx.book import (
     BOX,
     EXCEL_MAX_TEXT,
@@ -33,13 +33,11 @@ from miedx_xl.xlsx.book import (
     Book,
     BookError,
     Sheet,
-    _SharedStrings,
-    _Workbook,
-    _Worksheet,
     excel_length,
     fill,
     text_height,
 )
+from miedx_xl.xlsx.engine import _SharedStrings, _Workbook, _Worksheet
 from miedx_xl.xlsx.office import convert
 from miedx_xl.xlsx.sheets import put
 from tests.conftest import R4, require_soffice
@@ -552,7 +550,7 @@ def test_own_zip_holds_xlsxwriters_parts_in_its_order(
 ) -> None:
     """The parts zipped by the zip thread are XlsxWriter's, in its order, dated as its
     in-memory mode dates them; the temporary parts are gone."""
-    monkeypatch.setattr(book_module, "ZIP_CHUNK", 1000)  # parts of several chunks
+    monkeypatch.setattr(engine, "ZIP_CHUNK", 1000)  # parts of several chunks
     parts_dir = tmp_path / "parts"
     parts_dir.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(parts_dir))
@@ -569,7 +567,7 @@ def test_own_zip_holds_xlsxwriters_parts_in_its_order(
         assert {i.date_time for i in own.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         assert {i.compress_type for i in own.infolist()} == {zipfile.ZIP_DEFLATED}
         for info in own.infolist():  # compressed at ZIP_LEVEL, whatever the chunks
-            packer = zlib.compressobj(book_module.ZIP_LEVEL, zlib.DEFLATED, -15)
+            packer = zlib.compressobj(engine.ZIP_LEVEL, zlib.DEFLATED, -15)
             data = own.read(info)
             assert len(packer.compress(data) + packer.flush()) == info.compress_size
     assert list(parts_dir.iterdir()) == []
@@ -587,9 +585,9 @@ def test_a_failed_zip_leaves_no_file_and_no_parts(
         raise OSError(28, "No space left on device")
 
     if where == "zip thread":
-        monkeypatch.setattr(book_module._Packager, "_store", broken)
+        monkeypatch.setattr(engine._Packager, "_store", broken)
     else:
-        monkeypatch.setattr(book_module._Packager, "_write_styles_file", broken)
+        monkeypatch.setattr(engine._Packager, "_write_styles_file", broken)
     with pytest.raises(FileCreateError, match="No space left"):  # XlsxWriter's, as before
         _richer_book(tmp_path / "b.xlsx")
     assert list(tmp_path.glob("*.xlsx*")) == [] and list(parts_dir.iterdir()) == []

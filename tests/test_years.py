@@ -47,7 +47,8 @@ from miedx_xl.plan.examples import (
 )
 from miedx_xl.plan.model import Plan
 from miedx_xl.rebuild import rebuild, restore
-from miedx_xl.xlsx.book import Sheet, _SharedStrings, _Workbook, _Worksheet
+from miedx_xl.xlsx.book import Sheet
+from miedx_xl.xlsx.engine import _SharedStrings, _Workbook, _Worksheet
 from tests.conftest import FIXED_TIME
 
 R3, R4, R5 = FiscalYear(3), FiscalYear(4), FiscalYear(5)
