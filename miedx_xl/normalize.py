@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import math
 import numbers
 import re
@@ -206,6 +207,13 @@ def parse_fiscal_year(value: object) -> Parsed[FiscalYear]:
         if number is None or number < 1000:
             return _fail(_FY_BAD)
         return _fy_from_western(number)
+    return _parse_fiscal_year_text(str(value))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_fiscal_year_text(value: str) -> Parsed[FiscalYear]:
+    """`parse_fiscal_year` of a text, kept per text: a plan's tables repeat a few years'
+    names thousands of times (the result is immutable)."""
     text = _compact(value)
     m = _FY_ERA.fullmatch(text)
     if m:

@@ -66,8 +66,8 @@ def read_forms(
     `lean` leaves out what only the locked-cell check needs once it is done (the meta's
     locked content, the locked columns but the row key): less to send back from a worker.
     `meanwhile` is called once in this process while the pool's workers read their first
-    chunks (not at all without a pool): work of the caller's that needs no file, done when
-    two cores are shared by three readers.
+    chunks (not at all without a pool): work of the caller's that needs no file, done while
+    this process would otherwise wait.
     """
     tasks: list[Task] = [(path, max_bytes, archive, lean) for path in paths]
     workers = min(MAX_WORKERS, os.cpu_count() or 1)

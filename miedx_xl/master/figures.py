@@ -255,23 +255,12 @@ def year_over_year(plan: Plan, fy: FiscalYear) -> list[Row]:
     planned_col = planned_column(fy)
     assessed_before, assessed_now = assessment_column(prev), assessment_column(fy)
     status_before_col, status_now_col = status_column(prev), status_column(fy)
-    years: dict[Any, FiscalYear | None] = {}
     keys: dict[str, str] = {}
-
-    def year(value: Any) -> FiscalYear | None:
-        if value.__class__ is not str:
-            return fiscal_year_or_none(value)
-        if value not in years:
-            years[value] = fiscal_year_or_none(value)
-        return years[value]
-
-    def text(value: Any) -> str:
-        return "" if value is None or value != value else cell_text(value)
-
+    text = cell_text  # '' for an empty cell (None, NaN, pandas' NA)
     rows = []
     for m in records(plan.own_measures().sort_values("order")):
-        added = year(m.get("added_in"))
-        ended = year(m.get("ended_in"))
+        added = fiscal_year_or_none(m.get("added_in"))
+        ended = fiscal_year_or_none(m.get("ended_in"))
         if (added is not None and added > fy) or (ended is not None and ended < prev):
             continue
         schedule_now = planned_text({y: text(m.get(col)) for y, col in later_columns})

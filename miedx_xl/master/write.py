@@ -399,8 +399,8 @@ def _write_progress(sh: _Sheet, result: Consolidation) -> None:
     sh.header(TABLE_HEADER_ROW, [c.label for c in columns])
     row_styles = [st.center if c.centered else sh.body for c in columns]
     keys = [c.key for c in columns]
+    # The columns not copied from the measure's own text (`_cell_of`).
     special = {"no", "policy", "title", "division", _MARK_KEY, planned_col}
-    """The columns not copied from the measure's own text (`_cell_of`)."""
     measures = plan.measures.sort_values("order")
     rows = records(measures)
     names = {key: plan.division_name(key, fy) for key in plan.divisions()}

@@ -309,28 +309,9 @@ class Sheet:
         book = self.book
         spans = {(r, c1): (c1, c2) for r, c1, c2 in self.merges}
         merged_rows = {r for r, _, _ in self.merges}
-        # Per format (by id): None when it does not wrap, else per (first, last) column the
-        # line capacity; and its point size.
-        fits: dict[int, dict[tuple[int, int], float] | None] = {}
-        sizes: dict[int, float] = {}
-        # Per column of an unmerged row: the format last met there and its (capacity, size),
-        # or None when it does not wrap (a column's cells mostly share one format).
-        columns: dict[int, tuple[Format | None, tuple[float, float] | None]] = {}
-
-        def fit(fmt: Format | None, span: tuple[int, int]) -> tuple[float, float] | None:
-            key = id(fmt)
-            if key not in fits:
-                fits[key] = {} if book.wraps(fmt) else None
-                sizes[key] = book.size(fmt)
-            by_span = fits[key]
-            if by_span is None:
-                return None
-            capacity = by_span.get(span)
-            if capacity is None:
-                width = sum(widths.get(c, DEFAULT_WIDTH) for c in range(span[0], span[1] + 1))
-                capacity = by_span[span] = line_capacity(width, sizes[key])
-            return capacity, sizes[key]
-
+        # Per (format id, first column, last column): the line capacity and point size, or
+        # None when the format does not wrap.
+        fits: dict[tuple[int, int, int], tuple[float, float] | None] = {}
         rows = self.rows
         for r in range(first, last + 1):
             cells = rows.get(r)
@@ -341,15 +322,15 @@ class Sheet:
             for col, (value, fmt) in cells.items():
                 if value.__class__ is not str:
                     continue
-                if merged:
-                    found = fit(fmt, spans.get((r, col), (col, col)))
-                else:
-                    known = columns.get(col)
-                    if known is not None and known[0] is fmt:
-                        found = known[1]
-                    else:
-                        found = fit(fmt, (col, col))
-                        columns[col] = (fmt, found)
+                c1, c2 = spans.get((r, col), (col, col)) if merged else (col, col)
+                key = (id(fmt), c1, c2)
+                if key not in fits:
+                    fits[key] = None
+                    if book.wraps(fmt):
+                        size = book.size(fmt)
+                        width = sum(widths.get(c, DEFAULT_WIDTH) for c in range(c1, c2 + 1))
+                        fits[key] = (line_capacity(width, size), size)
+                found = fits[key]
                 if found is None:
                     continue
                 capacity, size = found
